@@ -1,0 +1,337 @@
+package sqlstore_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3"
+
+	"github.com/leitstelle/leitstelle/incident"
+	"github.com/leitstelle/leitstelle/incident/sqlstore"
+)
+
+var (
+	reporter = incident.Actor{ID: "u-teacher", Name: "lehrkraft"}
+	itMember = incident.Actor{ID: "u-it", Name: "it", IT: true}
+	start    = time.Date(2026, 12, 7, 7, 45, 0, 0, time.UTC)
+)
+
+// mustOpen opens a store on a new SQLite file in a temp dir.
+func mustOpen(tb testing.TB) (*sqlstore.Store, string) {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "leitstelle.db")
+	s, err := sqlstore.Open(sqlstore.Options{DSN: path, Now: func() time.Time { return start }})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s, path
+}
+
+func newIncident(tb testing.TB, school, key string) (*incident.Incident, incident.Event) {
+	tb.Helper()
+	inc, ev, err := incident.NewIncident(incident.DefaultMatrix(), incident.Report{
+		Description: "WLAN im Nordflügel ausgefallen", Location: "Nordflügel",
+		Category: incident.CategoryNetwork, Impact: incident.ImpactWing, Urgency: incident.UrgencySevere,
+	}, reporter, start)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	inc.School = school
+	inc.SubmissionKey = key
+	return inc, ev
+}
+
+func TestStore_MigrateTwice(t *testing.T) {
+	s, path := mustOpen(t)
+	inc, ev := newIncident(t, "gym", "")
+	if _, _, err := s.Create(context.Background(), inc, ev); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	// A second open runs the migrations again and keeps the data.
+	s2, err := sqlstore.Open(sqlstore.Options{DSN: path})
+	if err != nil {
+		t.Fatalf("second open: %v", err)
+	}
+	defer s2.Close()
+	got, err := s2.Get(context.Background(), "gym", 1)
+	if err != nil {
+		t.Fatalf("get after reopen: %v", err)
+	}
+	if got.Title != "WLAN im Nordflügel ausgefallen" {
+		t.Errorf("title: got %q", got.Title)
+	}
+
+	db, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var versions int
+	if err := db.QueryRow("SELECT COUNT(*) FROM schema_migrations").Scan(&versions); err != nil {
+		t.Fatal(err)
+	}
+	if versions != 1 {
+		t.Errorf("schema_migrations rows: got %d, want 1", versions)
+	}
+	var mode string
+	if err := db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if mode != "wal" {
+		t.Errorf("journal mode: got %q, want wal", mode)
+	}
+}
+
+func TestStore_ConcurrentReportsGetDistinctNumbers(t *testing.T) {
+	s, _ := mustOpen(t)
+	const n = 50
+
+	var wg sync.WaitGroup
+	numbers := make(chan int64, n)
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			inc, ev := newIncident(t, "gym", "")
+			stored, _, err := s.Create(context.Background(), inc, ev)
+			if err != nil {
+				errs <- err
+				return
+			}
+			numbers <- stored.Number
+		}()
+	}
+	wg.Wait()
+	close(numbers)
+	close(errs)
+
+	for err := range errs {
+		t.Errorf("create: %v", err)
+	}
+	seen := map[int64]bool{}
+	for num := range numbers {
+		if seen[num] {
+			t.Errorf("number %d given twice", num)
+		}
+		seen[num] = true
+	}
+	if len(seen) != n {
+		t.Fatalf("distinct numbers: got %d, want %d", len(seen), n)
+	}
+	for i := int64(1); i <= n; i++ {
+		if !seen[i] {
+			t.Errorf("number %d missing: numbers must be 1..%d", i, n)
+		}
+	}
+}
+
+func TestStore_NumbersPerSchoolAndNeverReused(t *testing.T) {
+	s, _ := mustOpen(t)
+	ctx := context.Background()
+	for i, school := range []string{"gym", "gym", "realschule", "gym"} {
+		inc, ev := newIncident(t, school, "")
+		stored, _, err := s.Create(ctx, inc, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []int64{1, 2, 1, 3}[i]
+		if stored.Number != want {
+			t.Errorf("report %d at %s: got number %d, want %d", i, school, stored.Number, want)
+		}
+	}
+
+	// A withdrawn incident keeps its number and the next report gets a new one.
+	if _, _, err := s.Update(ctx, "gym", 3, incident.Withdraw(reporter)); err != nil {
+		t.Fatal(err)
+	}
+	inc, ev := newIncident(t, "gym", "")
+	stored, _, err := s.Create(ctx, inc, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.Number != 4 {
+		t.Errorf("after withdrawal: got number %d, want 4", stored.Number)
+	}
+}
+
+func TestStore_SubmissionKeyIsIdempotent(t *testing.T) {
+	s, _ := mustOpen(t)
+	ctx := context.Background()
+	inc, ev := newIncident(t, "gym", "form-abc")
+	first, created, err := s.Create(ctx, inc, ev)
+	if err != nil || !created {
+		t.Fatalf("first create: created=%v err=%v", created, err)
+	}
+	again, ev2 := newIncident(t, "gym", "form-abc")
+	second, created, err := s.Create(ctx, again, ev2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created {
+		t.Error("second create with the same key: created=true, want false")
+	}
+	if second.Number != first.Number {
+		t.Errorf("second create: got number %d, want %d", second.Number, first.Number)
+	}
+	all, err := s.List(ctx, incident.Filter{School: "gym"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 1 {
+		t.Errorf("incidents: got %d, want 1", len(all))
+	}
+}
+
+func TestStore_UpdateAppendsTimeline(t *testing.T) {
+	s, _ := mustOpen(t)
+	ctx := context.Background()
+	inc, ev := newIncident(t, "gym", "")
+	if _, _, err := s.Create(ctx, inc, ev); err != nil {
+		t.Fatal(err)
+	}
+
+	got, events, err := s.Update(ctx, "gym", 1, incident.Claim(itMember))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != incident.StatusClaimed || got.ClaimerName != "it" {
+		t.Errorf("after claim: status %s claimer %q", got.Status, got.ClaimerName)
+	}
+	if len(events) != 1 || events[0].ID == 0 {
+		t.Errorf("events: got %+v, want one stored event", events)
+	}
+	if _, _, err := s.Update(ctx, "gym", 1, incident.Resolve(itMember, "Access Point neu gestartet")); err != nil {
+		t.Fatal(err)
+	}
+
+	timeline, err := s.Timeline(ctx, "gym", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := []incident.EventKind{incident.EventReported, incident.EventClaimed, incident.EventResolved}
+	if len(timeline) != len(kinds) {
+		t.Fatalf("timeline: got %d events, want %d", len(timeline), len(kinds))
+	}
+	for i, k := range kinds {
+		if timeline[i].Kind != k {
+			t.Errorf("event %d: got %s, want %s", i, timeline[i].Kind, k)
+		}
+	}
+	if timeline[2].Note != "Access Point neu gestartet" || timeline[2].ActorName != "it" {
+		t.Errorf("resolve event: got %+v", timeline[2])
+	}
+}
+
+func TestStore_RejectedChangeWritesNothing(t *testing.T) {
+	s, _ := mustOpen(t)
+	ctx := context.Background()
+	inc, ev := newIncident(t, "gym", "")
+	if _, _, err := s.Create(ctx, inc, ev); err != nil {
+		t.Fatal(err)
+	}
+
+	_, _, err := s.Update(ctx, "gym", 1, incident.Resolve(reporter, "geht wieder"))
+	if incident.ErrorCode(err) != incident.EFORBIDDEN {
+		t.Fatalf("teacher resolve: got %v, want forbidden", err)
+	}
+	got, err := s.Get(ctx, "gym", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != incident.StatusReported {
+		t.Errorf("status: got %s, want %s", got.Status, incident.StatusReported)
+	}
+	timeline, _ := s.Timeline(ctx, "gym", 1)
+	if len(timeline) != 1 {
+		t.Errorf("timeline: got %d events, want 1", len(timeline))
+	}
+}
+
+func TestStore_NotFound(t *testing.T) {
+	s, _ := mustOpen(t)
+	ctx := context.Background()
+	if _, err := s.Get(ctx, "gym", 42); incident.ErrorCode(err) != incident.ENOTFOUND {
+		t.Errorf("get: got %v, want not found", err)
+	}
+	if _, _, err := s.Update(ctx, "gym", 42, incident.Claim(itMember)); incident.ErrorCode(err) != incident.ENOTFOUND {
+		t.Errorf("update: got %v, want not found", err)
+	}
+	if _, err := s.GetByTriagePost(ctx, "nope"); incident.ErrorCode(err) != incident.ENOTFOUND {
+		t.Errorf("by post: got %v, want not found", err)
+	}
+}
+
+func TestStore_TriagePostLookup(t *testing.T) {
+	s, _ := mustOpen(t)
+	ctx := context.Background()
+	inc, ev := newIncident(t, "gym", "")
+	if _, _, err := s.Create(ctx, inc, ev); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetTriagePost(ctx, "gym", 1, "post-xyz"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetByTriagePost(ctx, "post-xyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Number != 1 {
+		t.Errorf("number: got %d, want 1", got.Number)
+	}
+}
+
+func TestStore_FirstDelivery(t *testing.T) {
+	s, _ := mustOpen(t)
+	ctx := context.Background()
+	for i, want := range []bool{true, false, false} {
+		got, err := s.FirstDelivery(ctx, "Ev0123")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("delivery %d: got %v, want %v", i+1, got, want)
+		}
+	}
+	if got, _ := s.FirstDelivery(ctx, "Ev0124"); !got {
+		t.Error("other key: got false, want true")
+	}
+}
+
+func TestStore_ListFilters(t *testing.T) {
+	s, _ := mustOpen(t)
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		inc, ev := newIncident(t, "gym", fmt.Sprintf("k%d", i))
+		if i == 2 {
+			inc.ReporterID = "u-someone-else"
+		}
+		if _, _, err := s.Create(ctx, inc, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := s.Update(ctx, "gym", 1, incident.Withdraw(reporter)); err != nil {
+		t.Fatal(err)
+	}
+
+	mine, _ := s.List(ctx, incident.Filter{School: "gym", ReporterID: reporter.ID})
+	if len(mine) != 2 {
+		t.Errorf("by reporter: got %d, want 2", len(mine))
+	}
+	open, _ := s.List(ctx, incident.Filter{School: "gym", OpenOnly: true})
+	if len(open) != 2 {
+		t.Errorf("open: got %d, want 2", len(open))
+	}
+	limited, _ := s.List(ctx, incident.Filter{School: "gym", Limit: 1})
+	if len(limited) != 1 {
+		t.Errorf("limit 1: got %d", len(limited))
+	}
+}
