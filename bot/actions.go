@@ -1,0 +1,209 @@
+package bot
+
+import (
+	"context"
+	"strings"
+
+	"github.com/leitstelle/leitstelle/incident"
+)
+
+// needsNote lists the actions whose note is required; without one the bot
+// opens a note form.
+var needsNote = map[verb]bool{verbEscalate: true, verbResolve: true, verbClose: true}
+
+// change returns the lifecycle change of verb v.
+func (b *Bot) change(v verb, a incident.Actor, note string) incident.Change {
+	switch v {
+	case verbClaim:
+		return incident.Claim(a)
+	case verbUnclaim:
+		return incident.Unclaim(a)
+	case verbEscalate:
+		return incident.Escalate(a, note)
+	case verbResolve:
+		return incident.Resolve(a, note)
+	case verbVerify:
+		return incident.Verify(a)
+	case verbReopen:
+		return incident.Reopen(a, note)
+	case verbClose:
+		return incident.Close(a, note)
+	case verbWithdraw:
+		return incident.Withdraw(a)
+	}
+	return nil
+}
+
+// act runs verb v on incident number. A required note that is missing opens
+// a note form, but only after a dry run shows that the user may act at all,
+// so a refusal comes at once and not after typing.
+func (b *Bot) act(ctx context.Context, u User, trigger Trigger, v verb, number int64, note string) Reply {
+	a := b.actor(u)
+	ch := b.change(v, a, note)
+	if ch == nil {
+		return Reply{Text: b.t("error.unknown_action", nil)}
+	}
+	if !needsNote[v] || strings.TrimSpace(note) != "" {
+		return b.apply(ctx, u, number, ch)
+	}
+
+	inc, err := b.store.Get(ctx, b.cfg.School, number)
+	if err != nil {
+		return Reply{Text: b.errorText(ctx, err, map[string]any{"Ref": "#" + itoa(number)})}
+	}
+	probe := *inc
+	if _, err := b.change(v, a, "-")(&probe, b.now()); err != nil {
+		return Reply{Text: b.errorText(ctx, err, b.errorData(inc))}
+	}
+	return b.openNoteForm(ctx, trigger, v, inc)
+}
+
+// apply runs change on incident number and, when something changed, updates
+// the ticket and notifies the people involved. The reply tells the user
+// what happened or why nothing did.
+func (b *Bot) apply(ctx context.Context, u User, number int64, change incident.Change) Reply {
+	inc, events, err := b.applyChange(ctx, u, number, change)
+	if err != nil {
+		return Reply{Text: b.changeErrorText(ctx, number, err)}
+	}
+	if len(events) == 0 {
+		return Reply{Text: b.t("action.no_change", map[string]any{"Ref": inc.Ref(), "Status": b.statusText(inc.Status)})}
+	}
+	return Reply{Text: b.t("action.done."+string(events[0].Kind), map[string]any{
+		"Ref": inc.Ref(), "Title": neutralize(inc.Title), "Priority": inc.Priority.String(),
+		"Command": b.cfg.CommandName, "Reporter": inc.ReporterName,
+	})}
+}
+
+// applyChange stores change and, when it produced events, updates the
+// ticket and sends notifications.
+func (b *Bot) applyChange(ctx context.Context, u User, number int64, change incident.Change) (*incident.Incident, []incident.Event, error) {
+	inc, events, err := b.store.Update(ctx, b.cfg.School, number, change)
+	if err != nil || len(events) == 0 {
+		return inc, events, err
+	}
+	b.log.InfoContext(ctx, "incident changed", logIncident, inc.Number, "event", string(events[0].Kind), logUser, u.ID)
+	b.afterChange(ctx, inc, events, b.actor(u))
+	return inc, events, nil
+}
+
+// changeErrorText explains a failed change of incident number.
+func (b *Bot) changeErrorText(ctx context.Context, number int64, err error) string {
+	data := map[string]any{"Ref": "#" + itoa(number), "Command": b.cfg.CommandName}
+	if incident.ErrorCode(err) != incident.ENOTFOUND {
+		if current, getErr := b.store.Get(ctx, b.cfg.School, number); getErr == nil {
+			data = b.errorData(current)
+		}
+	}
+	return b.errorText(ctx, err, data)
+}
+
+// errorData is the template data of error messages about inc.
+func (b *Bot) errorData(inc *incident.Incident) map[string]any {
+	return map[string]any{
+		"Ref": inc.Ref(), "Claimer": inc.ClaimerName, "Status": b.statusText(inc.Status),
+		"Command": b.cfg.CommandName,
+	}
+}
+
+func (b *Bot) openNoteForm(ctx context.Context, trigger Trigger, v verb, inc *incident.Incident) Reply {
+	state, err := b.sig.sign(formState{
+		Form: FormNote, UserID: trigger.UserID, ChannelID: trigger.ChannelID,
+		Nonce: b.nonce(), Issued: b.now().Unix(), Action: string(v), Number: inc.Number,
+	})
+	if err != nil {
+		return Reply{Text: b.errorText(ctx, err, nil)}
+	}
+	form := Form{
+		ID:          FormNote,
+		Title:       b.t("form.note.title."+string(v), map[string]any{"Ref": inc.Ref()}),
+		SubmitLabel: b.t("form.note.submit."+string(v), nil),
+		State:       state,
+		Fields: []FormField{{
+			Name: fieldNote, Label: b.t("form.note."+string(v), nil), Type: FieldTextarea,
+			MaxLength: incident.MaxNote, Help: b.t("form.note.help."+string(v), nil),
+		}},
+	}
+	if err := b.platform.OpenForm(ctx, trigger, form); err != nil {
+		b.log.ErrorContext(ctx, "open note form", "error", err, logIncident, inc.Number, logUser, trigger.UserID)
+		return Reply{Text: b.t("error.note_form_failed", map[string]any{
+			"Command": b.cfg.CommandName, "Verb": verbWord[v], "Ref": inc.Ref(),
+		})}
+	}
+	return Reply{}
+}
+
+func (b *Bot) submitNote(ctx context.Context, s Submission, st formState) SubmissionResult {
+	note := s.Values[fieldNote]
+	if err := incident.CheckText(fieldNote, note, incident.MaxNote, true); err != nil {
+		return SubmissionResult{FieldErrors: map[string]string{
+			fieldNote: b.t("error."+incident.ErrorReason(err), map[string]any{"Max": incident.MaxNote}),
+		}}
+	}
+	v := verb(st.Action)
+	if !needsNote[v] {
+		return SubmissionResult{Error: b.t("error.form_invalid", nil)}
+	}
+
+	reply := b.apply(ctx, s.User, st.Number, b.change(v, b.actor(s.User), note))
+	if reply.Text != "" {
+		if err := b.platform.Ephemeral(ctx, st.ChannelID, s.User.ID, Message{Text: reply.Text}); err != nil {
+			b.log.WarnContext(ctx, "send note result", "error", err, logIncident, st.Number, logUser, s.User.ID)
+		}
+	}
+	return SubmissionResult{}
+}
+
+// HandleAction runs a pressed button. A token that does not verify or
+// belongs to another school is rejected and changes nothing.
+func (b *Bot) HandleAction(ctx context.Context, a Action) Reply {
+	var tok actionToken
+	if err := b.sig.verify(a.Token, &tok); err != nil || tok.School != b.cfg.School {
+		b.log.WarnContext(ctx, "rejected button with invalid token", logUser, a.User.ID, logPost, a.PostID)
+		return Reply{Text: b.t("error.action_invalid", nil)}
+	}
+	v := verb(tok.Action)
+	if b.change(v, incident.Actor{}, "") == nil {
+		return Reply{Text: b.t("error.unknown_action", nil)}
+	}
+	trigger := Trigger{ID: a.TriggerID, UserID: a.User.ID, ChannelID: a.ChannelID}
+	return b.act(ctx, a.User, trigger, v, tok.Number, "")
+}
+
+// HandleReaction claims a ticket when IT reacts with ClaimEmoji on its
+// triage post, and releases it when the claimer removes the reaction. Other
+// emoji, other posts and reactions of people without the IT role change
+// nothing; the latter get a short explanation.
+func (b *Bot) HandleReaction(ctx context.Context, r Reaction) error {
+	if r.Emoji != ClaimEmoji || (r.ChannelID != "" && r.ChannelID != b.cfg.TriageChannelID) {
+		return nil
+	}
+	inc, err := b.store.GetByTriagePost(ctx, r.PostID)
+	if incident.ErrorCode(err) == incident.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+
+	if !r.Added {
+		if inc.ClaimerID != r.User.ID || inc.Status != incident.StatusClaimed {
+			return nil
+		}
+		_, _, err := b.applyChange(ctx, r.User, inc.Number, incident.Unclaim(b.actor(r.User)))
+		return err
+	}
+
+	_, _, err = b.applyChange(ctx, r.User, inc.Number, incident.Claim(b.actor(r.User)))
+	if err == nil {
+		return nil
+	}
+	if incident.ErrorCode(err) == incident.EINTERNAL {
+		return err
+	}
+	text := b.changeErrorText(ctx, inc.Number, err)
+	if err := b.platform.Ephemeral(ctx, b.cfg.TriageChannelID, r.User.ID, Message{Text: text}); err != nil {
+		b.log.WarnContext(ctx, "explain rejected reaction", "error", err, logIncident, inc.Number, logUser, r.User.ID)
+	}
+	return nil
+}
