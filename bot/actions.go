@@ -207,3 +207,58 @@ func (b *Bot) HandleReaction(ctx context.Context, r Reaction) error {
 	}
 	return nil
 }
+
+// TicketPost is an open ticket's post in the triage channel.
+type TicketPost struct {
+	Number    int64
+	ChannelID string
+	PostID    string
+	ClaimerID string
+}
+
+// OpenTicketPosts lists the triage posts of all open tickets. Adapters use
+// it after a reconnect to read the reactions they may have missed.
+func (b *Bot) OpenTicketPosts(ctx context.Context) ([]TicketPost, error) {
+	open, err := b.store.List(ctx, incident.Filter{School: b.cfg.School, OpenOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	posts := make([]TicketPost, 0, len(open))
+	for _, inc := range open {
+		if inc.TriagePostID == "" {
+			continue
+		}
+		posts = append(posts, TicketPost{Number: inc.Number, ChannelID: b.cfg.TriageChannelID, PostID: inc.TriagePostID, ClaimerID: inc.ClaimerID})
+	}
+	return posts, nil
+}
+
+// ReconcileClaims applies a claim that a missed reaction event would have
+// made: when the ticket on postID is unclaimed and one of reactors, who
+// reacted with ClaimEmoji in the order given, has the IT role, the first
+// of them claims it. It never releases a claim, because a claim may have
+// come from a button or a command instead of a reaction.
+func (b *Bot) ReconcileClaims(ctx context.Context, postID string, reactors []User) error {
+	inc, err := b.store.GetByTriagePost(ctx, postID)
+	if incident.ErrorCode(err) == incident.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if inc.Status != incident.StatusReported {
+		return nil
+	}
+	for _, u := range reactors {
+		if !b.actor(u).IT {
+			continue
+		}
+		_, _, err := b.applyChange(ctx, u, inc.Number, incident.Claim(b.actor(u)))
+		if err != nil && incident.ErrorCode(err) == incident.EINTERNAL {
+			return err
+		}
+		b.log.InfoContext(ctx, "claim reconciled from reaction", logIncident, inc.Number, logUser, u.ID)
+		return nil
+	}
+	return nil
+}

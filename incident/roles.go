@@ -1,6 +1,9 @@
 package incident
 
-import "sort"
+import (
+	"sort"
+	"strings"
+)
 
 // Role is what a person may do in Leitstelle. Roles come from the school's
 // configuration, never from what a user claims about themselves.
@@ -24,7 +27,9 @@ type Actor struct {
 // System is the actor of automatic events, such as a reconciled reaction.
 var System = Actor{ID: "system", Name: "leitstelle"}
 
-// Directory resolves user names to roles.
+// Directory resolves users to roles. Entries are platform user ids or user
+// names; names compare without regard to case, since chat platforms treat
+// user names that way.
 type Directory struct {
 	it         map[string]bool
 	leadership map[string]bool
@@ -34,17 +39,19 @@ type Directory struct {
 func NewDirectory(it, leadership []string) *Directory {
 	d := &Directory{it: map[string]bool{}, leadership: map[string]bool{}}
 	for _, n := range it {
-		d.it[n] = true
+		d.it[strings.ToLower(strings.TrimPrefix(n, "@"))] = true
 	}
 	for _, n := range leadership {
-		d.leadership[n] = true
+		d.leadership[strings.ToLower(strings.TrimPrefix(n, "@"))] = true
 	}
 	return d
 }
 
 // Actor returns the actor for a platform user with its configured roles.
 func (d *Directory) Actor(id, name string) Actor {
-	return Actor{ID: id, Name: name, IT: d.it[name], Leadership: d.leadership[name]}
+	lid, lname := strings.ToLower(id), strings.ToLower(name)
+	has := func(m map[string]bool) bool { return (lid != "" && m[lid]) || (lname != "" && m[lname]) }
+	return Actor{ID: id, Name: name, IT: has(d.it), Leadership: has(d.leadership)}
 }
 
 // ITNames returns the configured IT user names.
