@@ -134,7 +134,7 @@ func (b *Bot) postCoordinationUpdate(ctx context.Context, inc *incident.Incident
 	}
 	text := b.t("coordination.update", map[string]any{
 		"Ref": inc.Ref(), "Actor": ev.ActorName,
-		"What": b.t("event."+string(ev.Kind), map[string]any{"Old": ev.OldValue, "New": ev.NewValue}),
+		"What":   b.t("event."+string(ev.Kind), map[string]any{"Old": ev.OldValue, "New": ev.NewValue}),
 		"Status": b.statusText(inc.Status),
 	})
 	if ev.Note != "" {

@@ -271,13 +271,19 @@ func NewIncident(m Matrix, r Report, reporter Actor, now time.Time) (*Incident, 
 		return nil, Event{}, err
 	}
 
+	// A running exam raises the urgency itself, not only the priority, so
+	// reports and the export show the urgency that was acted on.
+	urgency := r.Urgency
+	if r.Exam {
+		urgency = UrgencyImpossible
+	}
 	inc := &Incident{
 		Title:        TitleOf(r.Description),
 		Description:  strings.TrimSpace(r.Description),
 		Location:     strings.TrimSpace(r.Location),
 		Category:     r.Category,
 		Impact:       r.Impact,
-		Urgency:      r.Urgency,
+		Urgency:      urgency,
 		Exam:         r.Exam,
 		Priority:     p,
 		Status:       StatusReported,
