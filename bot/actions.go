@@ -262,3 +262,16 @@ func (b *Bot) ReconcileClaims(ctx context.Context, postID string, reactors []Use
 	}
 	return nil
 }
+
+// TicketPostOf returns the triage post of ticket number, open or not. It
+// fails with ENOTFOUND when the ticket does not exist or was never posted.
+func (b *Bot) TicketPostOf(ctx context.Context, number int64) (TicketPost, error) {
+	inc, err := b.store.Get(ctx, b.cfg.School, number)
+	if err != nil {
+		return TicketPost{}, err
+	}
+	if inc.TriagePostID == "" {
+		return TicketPost{}, incident.Errorf(incident.ENOTFOUND, "not_posted", "%s has no triage post yet", inc.Ref())
+	}
+	return TicketPost{Number: inc.Number, ChannelID: b.cfg.TriageChannelID, PostID: inc.TriagePostID, ClaimerID: inc.ClaimerID}, nil
+}

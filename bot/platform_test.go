@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 )
@@ -170,3 +171,5 @@ func (m Message) text() string {
 	}
 	return strings.Join(parts, "\n")
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
