@@ -173,7 +173,7 @@ func (c *Console) Run(ctx context.Context, in io.Reader, echo bool) error {
 			c.notice("console.line_too_long", map[string]any{"Max": MaxLine})
 			continue
 		}
-		if !c.handle(ctx, line) {
+		if !c.Line(ctx, line) {
 			c.finish()
 			return nil
 		}
@@ -200,8 +200,9 @@ func readLine(r *bufio.Reader, max int) (line string, tooLong bool, err error) {
 	}
 }
 
-// handle runs one input line and reports whether to go on.
-func (c *Console) handle(ctx context.Context, line string) bool {
+// Line runs one input line, as typed by the current user, and reports
+// whether to go on; it is false after /ende. Run calls it for every line.
+func (c *Console) Line(ctx context.Context, line string) bool {
 	if !utf8.ValidString(line) {
 		c.notice("console.line_invalid", nil)
 		return true
