@@ -572,3 +572,37 @@ func TestReconcileClaims(t *testing.T) {
 		t.Errorf("reconcile replaced the claimer with %q", got.ClaimerID)
 	}
 }
+
+func TestKeepPostedRetriesAfterOutage(t *testing.T) {
+	f := newFixture(t)
+	f.chat.mu.Lock()
+	f.chat.failPost = true
+	f.chat.mu.Unlock()
+	form := f.openForm(teacher, "")
+	if res := f.submit(teacher, form, reportValues("Telefonanlage Sekretariat tot", "3", "2", false)); res.Error != "" {
+		t.Fatalf("submit during outage: %+v", res)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		f.bot.KeepPosted(ctx, 10*time.Millisecond)
+		close(done)
+	}()
+	f.chat.mu.Lock()
+	f.chat.failPost = false
+	f.chat.mu.Unlock()
+
+	deadline := time.Now().Add(10 * time.Second)
+	for len(f.chat.postsIn(triage)) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("ticket not posted after the outage ended")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if f.get(1).TriagePostID == "" {
+		t.Error("triage post not recorded")
+	}
+}

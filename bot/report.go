@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/leitstelle/leitstelle/incident"
 )
@@ -249,4 +250,22 @@ func (b *Bot) RepostMissing(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// KeepPosted calls RepostMissing every interval until ctx is done, so a
+// ticket whose triage post failed reaches IT once chat is back, without a
+// restart. Failures are logged and retried at the next tick.
+func (b *Bot) KeepPosted(ctx context.Context, interval time.Duration) {
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+			if err := b.RepostMissing(ctx); err != nil && ctx.Err() == nil {
+				b.log.WarnContext(ctx, "repost missing tickets, will retry", "error", err)
+			}
+		}
+	}
 }
