@@ -56,7 +56,11 @@ var verbWord = map[verb]string{
 	verbClaim: "übernehmen", verbUnclaim: "freigeben", verbEscalate: "eskalieren",
 	verbResolve: "gelöst", verbVerify: "funktioniert", verbReopen: "geht-nicht",
 	verbClose: "abschließen", verbWithdraw: "zurückziehen",
+	verbShow: "zeige", verbPriority: "priorität", verbDuplicate: "duplikat",
 }
+
+// maxEchoedWord is how much of an unknown word an error message repeats.
+const maxEchoedWord = 40
 
 var refPattern = regexp.MustCompile(`^#?[0-9]{1,12}$`)
 
@@ -80,7 +84,7 @@ func (b *Bot) HandleCommand(ctx context.Context, c Command) Reply {
 	case known:
 		return b.runVerb(ctx, c, v, words[1:], rest)
 	case looksLikeSubcommand(words):
-		return Reply{Text: b.t("error.unknown_subcommand", map[string]any{"Word": neutralize(words[0]), "Command": b.cfg.CommandName})}
+		return Reply{Text: b.t("error.unknown_subcommand", map[string]any{"Word": neutralize(shorten(words[0], maxEchoedWord)), "Command": b.cfg.CommandName})}
 	}
 	return b.startReport(ctx, c, c.Text)
 }
@@ -142,4 +146,13 @@ func (b *Bot) markDuplicate(ctx context.Context, u User, number int64, args stri
 		return Reply{Text: b.errorText(ctx, err, map[string]any{"Ref": "#" + target})}
 	}
 	return b.apply(ctx, u, number, incident.MarkDuplicate(b.actor(u), n))
+}
+
+// shorten cuts s to at most n runes, marking the cut with an ellipsis.
+func shorten(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
 }

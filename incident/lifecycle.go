@@ -170,11 +170,9 @@ func Close(a Actor, note string) Change {
 		inc.Status = StatusClosed
 		inc.ClosedAt = &now
 		inc.CloseNote = strings.TrimSpace(note)
-		verified := "unverified"
-		if inc.VerifiedAt != nil {
-			verified = "verified"
-		}
-		return []Event{newEvent(a, now, EventClosed, string(StatusResolved), string(StatusClosed), inc.CloseNote+" ("+verified+")")}, nil
+		// Whether the reporter confirmed the fix shows in the timeline as its
+		// own event and in VerifiedAt.
+		return []Event{newEvent(a, now, EventClosed, string(StatusResolved), string(StatusClosed), inc.CloseNote)}, nil
 	}
 }
 

@@ -28,8 +28,8 @@ type Actor struct {
 var System = Actor{ID: "system", Name: "leitstelle"}
 
 // Directory resolves users to roles. Entries are platform user ids or user
-// names; names compare without regard to case, since chat platforms treat
-// user names that way.
+// names, compared exactly: a look-alike name in other case or script gets
+// no rights.
 type Directory struct {
 	it         map[string]bool
 	leadership map[string]bool
@@ -39,18 +39,17 @@ type Directory struct {
 func NewDirectory(it, leadership []string) *Directory {
 	d := &Directory{it: map[string]bool{}, leadership: map[string]bool{}}
 	for _, n := range it {
-		d.it[strings.ToLower(strings.TrimPrefix(n, "@"))] = true
+		d.it[strings.TrimPrefix(n, "@")] = true
 	}
 	for _, n := range leadership {
-		d.leadership[strings.ToLower(strings.TrimPrefix(n, "@"))] = true
+		d.leadership[strings.TrimPrefix(n, "@")] = true
 	}
 	return d
 }
 
 // Actor returns the actor for a platform user with its configured roles.
 func (d *Directory) Actor(id, name string) Actor {
-	lid, lname := strings.ToLower(id), strings.ToLower(name)
-	has := func(m map[string]bool) bool { return (lid != "" && m[lid]) || (lname != "" && m[lname]) }
+	has := func(m map[string]bool) bool { return (id != "" && m[id]) || (name != "" && m[name]) }
 	return Actor{ID: id, Name: name, IT: has(d.it), Leadership: has(d.leadership)}
 }
 

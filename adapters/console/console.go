@@ -8,6 +8,8 @@ package console
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -69,6 +71,8 @@ type Console struct {
 	user     bot.User
 	posts    map[string]string // post id → channel
 	nextPost int
+	// session prefixes post ids; it is random per console.
+	session  string
 	channels map[string]bool
 	form     *pendingForm
 }
@@ -104,7 +108,12 @@ func New(cfg Config, out io.Writer, logger *slog.Logger) (*Console, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
+	session := make([]byte, 4)
+	if _, err := rand.Read(session); err != nil {
+		return nil, fmt.Errorf("console: session id: %w", err)
+	}
 	return &Console{
+		session:  hex.EncodeToString(session),
 		cfg:      cfg,
 		tr:       tr,
 		dir:      incident.NewDirectory(cfg.ITUsers, cfg.LeadershipUsers),
@@ -126,15 +135,14 @@ func (c *Console) Attach(b *bot.Bot) {
 // Name implements bot.Platform.
 func (c *Console) Name() string { return "console" }
 
-// Welcome prints the greeting with the commands and, for the demo school,
-// its users.
-func (c *Console) Welcome(demo bool) {
+// Welcome prints the greeting with the commands and who has which role.
+func (c *Console) Welcome() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.say(c.t("console.welcome", map[string]any{"School": c.cfg.School}))
-	if demo {
-		c.say(c.t("console.demo_users", map[string]any{"Teacher": DemoTeacher, "IT": DemoIT, "Leadership": DemoLeadership}))
-	}
+	c.say(c.t("console.roles", map[string]any{
+		"IT": strings.Join(c.dir.ITNames(), ", "), "Leadership": strings.Join(c.dir.LeadershipNames(), ", "),
+	}))
 	c.say(c.t("console.switched", map[string]any{"User": c.user.Name, "Role": c.role(c.user)}))
 }
 

@@ -22,7 +22,12 @@ func session(t *testing.T, input string) (string, *sqlstore.Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
+	return runOn(t, store, input), store
+}
 
+// runOn runs input through a new console on store and returns the output.
+func runOn(t *testing.T, store *sqlstore.Store, input string) string {
+	t.Helper()
 	var out bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(t.Output(), nil))
 	c, err := New(Config{School: "demo", ITUsers: []string{DemoIT}, LeadershipUsers: []string{DemoLeadership}}, &out, logger)
@@ -43,7 +48,7 @@ func session(t *testing.T, input string) (string, *sqlstore.Store) {
 	if err := c.Run(context.Background(), strings.NewReader(input), true); err != nil {
 		t.Fatal(err)
 	}
-	return out.String(), store
+	return out.String()
 }
 
 func incidents(t *testing.T, store *sqlstore.Store) []*incident.Incident {
@@ -96,9 +101,15 @@ func TestUnknownOptionIsAskedAgain(t *testing.T) {
 }
 
 func TestRejectedFieldIsAskedAgain(t *testing.T) {
-	out, store := session(t, "/störung\n   \nRaum 3\n4\n4\n4\n\nDrucker Raum 3 defekt\n")
-	if !strings.Contains(out, "Bitte noch einmal:") {
-		t.Errorf("empty description not asked again:\n%s", out)
+	out, store := session(t, "/störung\n   \n"+strings.Repeat("x", 2500)+"\nRaum 3\n/als it\n4\n4\n4\n\nDrucker Raum 3 defekt\n")
+	if !strings.Contains(out, "dieses Feld ist Pflicht") {
+		t.Errorf("empty description not refused at once:\n%s", out)
+	}
+	if !strings.Contains(out, "Sie füllen gerade ein Formular aus") {
+		t.Errorf("command inside the form taken as an answer:\n%s", out)
+	}
+	if !strings.Contains(out, "Bitte noch einmal:") || !strings.Contains(out, "2000") {
+		t.Errorf("too long description not asked again with the bot's message:\n%s", out)
 	}
 	if list := incidents(t, store); len(list) != 1 || list[0].Description != "Drucker Raum 3 defekt" {
 		t.Fatalf("stored %+v\n%s", list, out)
@@ -163,5 +174,27 @@ func TestButtonsShowTypedCommands(t *testing.T) {
 	}
 	if !strings.Contains(out, "lehrkraft@lehrerzimmer> ") {
 		t.Errorf("prompt lacks user and channel:\n%s", out)
+	}
+}
+
+func TestTicketsOfEarlierRunsKeepTheirPosts(t *testing.T) {
+	store, err := sqlstore.Open(sqlstore.Options{DSN: filepath.Join(t.TempDir(), "two-runs.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	for _, input := range []string{report, report + "/als it\n+:eyes: #2\n"} {
+		runOn(t, store, input)
+	}
+	list := incidents(t, store)
+	byNumber := map[int64]*incident.Incident{}
+	for _, inc := range list {
+		byNumber[inc.Number] = inc
+	}
+	if byNumber[1].Status != incident.StatusReported || byNumber[2].Status != incident.StatusClaimed {
+		t.Fatalf("👀 on #2 in the second run: #1 %s, #2 %s", byNumber[1].Status, byNumber[2].Status)
+	}
+	if byNumber[1].TriagePostID == byNumber[2].TriagePostID {
+		t.Errorf("two runs gave the same post id %q", byNumber[1].TriagePostID)
 	}
 }

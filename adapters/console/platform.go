@@ -17,17 +17,21 @@ func (c *Console) Post(_ context.Context, channelID string, m bot.Message) (stri
 		return "", fmt.Errorf("console: channel %q does not exist", channelID)
 	}
 	c.nextPost++
-	id := "p" + strconv.Itoa(c.nextPost)
+	// Post ids are stored with the tickets, so they must differ from those
+	// of earlier runs and of other consoles on the same database.
+	id := c.session + "-" + strconv.Itoa(c.nextPost)
 	c.posts[id] = channelID
 	c.printMessage("~"+channelID, m)
 	return id, nil
 }
 
 // UpdatePost implements bot.Platform by printing the new version of a post.
+// A post of an earlier run is updated as well, since its channel is the
+// same.
 func (c *Console) UpdatePost(_ context.Context, channelID, postID string, m bot.Message) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.posts[postID] != channelID {
+	if known, ok := c.posts[postID]; (ok && known != channelID) || !c.channels[channelID] {
 		return fmt.Errorf("console: no post %q in channel %q", postID, channelID)
 	}
 	c.printMessage("~"+channelID+", "+c.t("console.updated", nil), m)
@@ -95,7 +99,7 @@ func (c *Console) CreateChannel(_ context.Context, spec bot.ChannelSpec) (bot.Ch
 func (c *Console) Pin(_ context.Context, channelID, postID string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.posts[postID] != channelID {
+	if known, ok := c.posts[postID]; (ok && known != channelID) || !c.channels[channelID] {
 		return fmt.Errorf("console: no post %q in channel %q", postID, channelID)
 	}
 	c.say(c.t("console.pinned", map[string]any{"Channel": "~" + channelID}))
@@ -170,6 +174,13 @@ func (c *Console) answer(ctx context.Context, line string) {
 		c.mu.Unlock()
 		return
 	}
+	// A command typed into a form is a slip, not an answer.
+	if strings.HasPrefix(line, "/") {
+		c.say(c.t("console.in_form", nil))
+		c.mu.Unlock()
+		c.askNext(ctx)
+		return
+	}
 	field := p.form.Fields[p.queue[0]]
 	value, ok := c.parseAnswer(field, line)
 	if !ok {
@@ -207,6 +218,10 @@ func (c *Console) parseAnswer(field bot.FormField, line string) (string, bool) {
 			return "true", true
 		}
 		c.say(c.t("console.yes_no", nil))
+		return "", false
+	}
+	if line == "" && !field.Optional {
+		c.say(c.t("console.required", nil))
 		return "", false
 	}
 	return line, true

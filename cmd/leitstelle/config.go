@@ -161,6 +161,8 @@ func (cfg Config) botConfig(triage, leadership string, ephemeral bool) (bot.Conf
 	}
 
 	switch {
+	case strings.HasPrefix(cfg.Secret, "replace-with"):
+		return bc, errors.New("config: secret is still the placeholder of the example file; generate one with `openssl rand -hex 32`")
 	case cfg.Secret != "":
 		bc.Secret = []byte(cfg.Secret)
 	case ephemeral:

@@ -49,6 +49,9 @@ func runExport(ctx context.Context, args []string, e env) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("export: unexpected argument %q", fs.Arg(0))
+	}
 	if *format != "json" {
 		return fmt.Errorf("export: format %q is unknown, want json", *format)
 	}
@@ -58,11 +61,14 @@ func runExport(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	if *dbPath != "" {
-		// Exporting must not create an empty database by a typo.
-		if _, err := os.Stat(*dbPath); err != nil {
-			return fmt.Errorf("export: database %s: %w", *dbPath, err)
-		}
 		cfg.Database.Driver, cfg.Database.Path = "sqlite", *dbPath
+	}
+	// Exporting must not create an empty database, such as when run in
+	// the wrong directory.
+	if cfg.Database.Driver == "" || cfg.Database.Driver == "sqlite" {
+		if _, err := os.Stat(cfg.Database.Path); err != nil {
+			return fmt.Errorf("export: database %s: %w; name the file with --db", cfg.Database.Path, err)
+		}
 	}
 	store, _, err := openStore(cfg)
 	if err != nil {

@@ -151,7 +151,7 @@ func runConsole(ctx context.Context, args []string, e env) error {
 	}
 	c.Attach(b)
 
-	c.Welcome(cfg.path == "")
+	c.Welcome()
 	tr, err := bot.NewTranslator(cfg.Language)
 	if err != nil {
 		return err

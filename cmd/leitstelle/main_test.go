@@ -133,6 +133,9 @@ func TestCommandLineErrors(t *testing.T) {
 		{"unknown command", []string{"frobnicate"}, 2, "unknown command"},
 		{"export of a missing file", []string{"export", "--db", filepath.Join(t.TempDir(), "missing.db")}, 1, "no such file"},
 		{"unknown export format", []string{"export", "--db", "x.db", "--format", "xml"}, 1, "xml"},
+		{"export without database", []string{"export", "--config", writeConfig(t, "[database]\npath = \"gone.db\"\n")}, 1, "gone.db"},
+		{"export with stray argument", []string{"export", "--db", "x.db", "extra"}, 1, "extra"},
+		{"placeholder secret", []string{"console", "--config", writeConfig(t, "secret = \"replace-with-the-output-of-openssl-rand-hex-32\"\n")}, 1, "placeholder"},
 		{"missing config file", []string{"console", "--config", filepath.Join(t.TempDir(), "none.toml")}, 1, "none.toml"},
 		{"unknown flag", []string{"console", "--colour"}, 1, "colour"},
 	}
@@ -198,13 +201,33 @@ path = "` + filepath.Join(dir, "conf.db") + `"
 }
 
 func TestExampleConfigLoads(t *testing.T) {
-	cfg, err := loadConfig(filepath.Join("..", "..", "leitstelle.example.toml"), func(string) string { return "" })
+	path := filepath.Join("..", "..", "leitstelle.example.toml")
+	cfg, err := loadConfig(path, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cfg.botConfig("triage", "", false); err == nil {
+		t.Error("the example's placeholder secret was accepted")
+	}
+
+	env := map[string]string{"LEITSTELLE_SECRET": strings.Repeat("ab", 32)}
+	cfg, err = loadConfig(path, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := cfg.botConfig("triage", "", false); err != nil {
-		t.Errorf("example config does not validate: %v", err)
+		t.Errorf("example config with a secret does not validate: %v", err)
 	}
 }
 
 func statusOf(s string) incident.Status { return incident.Status(s) }
+
+// writeConfig writes content to a config file in a temp dir.
+func writeConfig(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "leitstelle.toml")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}

@@ -34,32 +34,45 @@ type schemaMigration struct {
 
 func (schemaMigration) TableName() string { return "schema_migrations" }
 
-// migrate applies the steps that have not run yet. Running it twice is safe.
+// migrationLock is the PostgreSQL advisory lock key that serialises
+// migrations of processes starting at the same time.
+const migrationLock = 0x4c656974 // "Leit"
+
+// migrate applies the steps that have not run yet. Running it twice, or in
+// two processes at once, is safe: everything runs in one transaction, which
+// holds SQLite's write lock from its start (the DSN asks for immediate
+// transactions) or, on PostgreSQL, an advisory lock.
 func migrate(db *gorm.DB, now func() time.Time) error {
-	if err := db.Migrator().AutoMigrate(&schemaMigration{}); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
-	}
-	for _, m := range migrations {
-		if err := applyOnce(db, m, now); err != nil {
-			return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+	return db.Transaction(func(tx *gorm.DB) error {
+		if tx.Dialector.Name() == "postgres" {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrationLock).Error; err != nil {
+				return fmt.Errorf("lock for migrations: %w", err)
+			}
 		}
-	}
-	return nil
+		if err := tx.Migrator().AutoMigrate(&schemaMigration{}); err != nil {
+			return fmt.Errorf("create schema_migrations: %w", err)
+		}
+		for _, m := range migrations {
+			if err := applyOnce(tx, m, now); err != nil {
+				return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+			}
+		}
+		return nil
+	})
 }
 
-func applyOnce(db *gorm.DB, m migration, now func() time.Time) error {
-	return db.Transaction(func(tx *gorm.DB) error {
-		var count int64
-		if err := tx.Model(&schemaMigration{}).Where("version = ?", m.version).Count(&count).Error; err != nil {
-			return err
-		}
-		if count > 0 {
-			return nil
-		}
+// applyOnce runs m inside the migration transaction unless it ran before.
+func applyOnce(tx *gorm.DB, m migration, now func() time.Time) error {
+	var count int64
+	if err := tx.Model(&schemaMigration{}).Where("version = ?", m.version).Count(&count).Error; err != nil {
+		return err
+	}
+	if count > 0 {
+		return nil
+	}
 
-		if err := m.apply(tx); err != nil {
-			return err
-		}
-		return tx.Create(&schemaMigration{Version: m.version, Name: m.name, AppliedAt: now().UTC()}).Error
-	})
+	if err := m.apply(tx); err != nil {
+		return err
+	}
+	return tx.Create(&schemaMigration{Version: m.version, Name: m.name, AppliedAt: now().UTC()}).Error
 }

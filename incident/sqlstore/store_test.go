@@ -449,3 +449,28 @@ func TestStore_MigrateTwicePostgres(t *testing.T) {
 		t.Errorf("schema_migrations rows: got %d, want 1", versions)
 	}
 }
+
+func TestStore_ConcurrentOpenOfNewDatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "race.db")
+	const n = 8
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := sqlstore.Open(sqlstore.Options{DSN: path})
+			if err == nil {
+				err = s.Close()
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("open while others migrate: %v", err)
+		}
+	}
+}
