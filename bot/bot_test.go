@@ -460,6 +460,9 @@ func TestFullLifecycleByCommandsAndButtons(t *testing.T) {
 	if got := f.get(inc.Number); got.VerifiedAt == nil {
 		t.Fatal("reporter's confirmation not recorded")
 	}
+	if ticket := f.chat.post(inc.TriagePostID).Message.text(); !strings.Contains(ticket, "Funktionstest") || !strings.Contains(ticket, "Toner getauscht") || strings.Contains(ticket, "Testseite") {
+		t.Errorf("ticket after the second fix and its test:\n%s", ticket)
+	}
 
 	if reply := f.command(teacher, "abschließen "+n+" erledigt"); !strings.Contains(reply.Text, "IT") {
 		t.Errorf("teacher closing got %q", reply.Text)

@@ -75,6 +75,11 @@ func (b *Bot) ticketMessage(inc *incident.Incident) Message {
 	if inc.ResolutionNote != "" {
 		fields = append(fields, Field{Label: b.t("ticket.resolution", nil), Value: neutralize(inc.ResolutionNote)})
 	}
+	if inc.VerifiedAt != nil {
+		fields = append(fields, Field{Label: b.t("ticket.verified", nil), Value: b.t("ticket.verified_by", map[string]any{
+			"Time": b.formatTime(*inc.VerifiedAt),
+		}), Short: true})
+	}
 	if inc.CloseNote != "" {
 		fields = append(fields, Field{Label: b.t("ticket.close_note", nil), Value: neutralize(inc.CloseNote)})
 	}

@@ -147,7 +147,8 @@ func Reopen(a Actor, note string) Change {
 		}
 
 		inc.Status = StatusClaimed
-		inc.ResolvedAt, inc.VerifiedAt = nil, nil
+		// The failed fix stays in the timeline; the ticket shows no solution.
+		inc.ResolvedAt, inc.VerifiedAt, inc.ResolutionNote = nil, nil, ""
 		inc.ReopenCount++
 		return []Event{newEvent(a, now, EventReopened, string(StatusResolved), string(StatusClaimed), strings.TrimSpace(note))}, nil
 	}
