@@ -160,7 +160,7 @@ func (b *Bot) HandleAction(ctx context.Context, a Action) Reply {
 	var tok actionToken
 	if err := b.sig.verify(a.Token, &tok); err != nil || tok.School != b.cfg.School {
 		b.log.WarnContext(ctx, "rejected button with invalid token", logUser, a.User.ID, logPost, a.PostID)
-		return Reply{Text: b.t("error.action_invalid", nil)}
+		return Reply{Text: b.t("error.action_invalid", nil), Rejected: true}
 	}
 	v := verb(tok.Action)
 	if b.change(v, incident.Actor{}, "") == nil {

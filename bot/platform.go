@@ -164,6 +164,9 @@ type Command struct {
 // Reply is the bot's ephemeral answer to a command or button press.
 type Reply struct {
 	Text string
+	// Rejected is true when the request itself was invalid, such as a
+	// button token that does not verify; adapters answer it with 403.
+	Rejected bool
 }
 
 // Submission is a submitted form.
@@ -182,6 +185,10 @@ type Submission struct {
 type SubmissionResult struct {
 	FieldErrors map[string]string
 	Error       string
+	// Rejected is true when the submission itself was invalid: a state
+	// that does not verify, belongs to another user or names an unknown
+	// form. Adapters answer it with 403.
+	Rejected bool
 }
 
 // Reaction is an emoji reaction added to or removed from a post.

@@ -93,7 +93,7 @@ func (b *Bot) HandleSubmission(ctx context.Context, s Submission) SubmissionResu
 	var st formState
 	if err := b.sig.verify(s.State, &st); err != nil || st.UserID != s.User.ID || st.Form != s.FormID {
 		b.log.WarnContext(ctx, "rejected form submission with invalid state", logUser, s.User.ID, "form", s.FormID)
-		return SubmissionResult{Error: b.t("error.form_invalid", nil)}
+		return SubmissionResult{Error: b.t("error.form_invalid", nil), Rejected: true}
 	}
 	if age := b.now().Sub(st.issued()); age > b.cfg.FormMaxAge || age < -b.cfg.FormMaxAge {
 		return SubmissionResult{Error: b.t("error.form_expired", map[string]any{"Command": b.cfg.CommandName})}
@@ -105,7 +105,7 @@ func (b *Bot) HandleSubmission(ctx context.Context, s Submission) SubmissionResu
 	case FormNote:
 		return b.submitNote(ctx, s, st)
 	}
-	return SubmissionResult{Error: b.t("error.form_invalid", nil)}
+	return SubmissionResult{Error: b.t("error.form_invalid", nil), Rejected: true}
 }
 
 // parseReport turns form values into a report, with a German message per
