@@ -37,8 +37,10 @@ type Config struct {
 	// with four priorities for urgency 1 to 4.
 	Matrix []string `toml:"priority_matrix"`
 
-	Database Database `toml:"database"`
-	Console  Console  `toml:"console"`
+	Database   Database   `toml:"database"`
+	Console    Console    `toml:"console"`
+	Mattermost Mattermost `toml:"mattermost"`
+	Slack      Slack      `toml:"slack"`
 
 	// path is the file the configuration came from, empty without one.
 	path string
@@ -58,6 +60,49 @@ type Database struct {
 type Console struct {
 	// User is the person at the keyboard at start.
 	User string `toml:"user"`
+}
+
+// Mattermost connects Leitstelle to a Mattermost server; it is used when
+// URL is set.
+type Mattermost struct {
+	URL               string `toml:"url"`
+	BotToken          string `toml:"bot_token"`
+	Team              string `toml:"team"`
+	TriageChannel     string `toml:"triage_channel"`
+	LeadershipChannel string `toml:"leadership_channel"`
+	// ListenAddr is where the endpoints for slash commands, dialogs and
+	// buttons listen; PublicURL is how the Mattermost server reaches them.
+	ListenAddr    string   `toml:"listen_addr"`
+	PublicURL     string   `toml:"public_url"`
+	CommandTokens []string `toml:"command_tokens"`
+}
+
+// Slack connects Leitstelle to a Slack workspace; it is used when
+// BotToken is set.
+type Slack struct {
+	// Mode is "socket" (default, no public URL needed) or "http".
+	Mode              string `toml:"mode"`
+	BotToken          string `toml:"bot_token"`
+	AppToken          string `toml:"app_token"`
+	SigningSecret     string `toml:"signing_secret"`
+	TriageChannel     string `toml:"triage_channel"`
+	LeadershipChannel string `toml:"leadership_channel"`
+	ListenAddr        string `toml:"listen_addr"`
+}
+
+// platform names the configured chat platform, or "" for none. Both at
+// once is an error.
+func (cfg Config) platform() (string, error) {
+	mm, slack := cfg.Mattermost.URL != "", cfg.Slack.BotToken != ""
+	switch {
+	case mm && slack:
+		return "", errors.New("config: both [mattermost] url and [slack] bot_token are set; run one Leitstelle per chat platform")
+	case mm:
+		return "mattermost", nil
+	case slack:
+		return "slack", nil
+	}
+	return "", nil
 }
 
 // defaultConfig is the demo school: the console's users and German.
@@ -112,6 +157,22 @@ func applyEnv(cfg *Config, getenv func(string) string) {
 		"LEITSTELLE_DB_DRIVER": &cfg.Database.Driver,
 		"LEITSTELLE_DB":        &cfg.Database.Path,
 		"LEITSTELLE_DB_URL":    &cfg.Database.URL,
+
+		"LEITSTELLE_MATTERMOST_URL":                &cfg.Mattermost.URL,
+		"LEITSTELLE_MATTERMOST_BOT_TOKEN":          &cfg.Mattermost.BotToken,
+		"LEITSTELLE_MATTERMOST_TEAM":               &cfg.Mattermost.Team,
+		"LEITSTELLE_MATTERMOST_TRIAGE_CHANNEL":     &cfg.Mattermost.TriageChannel,
+		"LEITSTELLE_MATTERMOST_LEADERSHIP_CHANNEL": &cfg.Mattermost.LeadershipChannel,
+		"LEITSTELLE_MATTERMOST_LISTEN_ADDR":        &cfg.Mattermost.ListenAddr,
+		"LEITSTELLE_MATTERMOST_PUBLIC_URL":         &cfg.Mattermost.PublicURL,
+
+		"LEITSTELLE_SLACK_MODE":               &cfg.Slack.Mode,
+		"LEITSTELLE_SLACK_BOT_TOKEN":          &cfg.Slack.BotToken,
+		"LEITSTELLE_SLACK_APP_TOKEN":          &cfg.Slack.AppToken,
+		"LEITSTELLE_SLACK_SIGNING_SECRET":     &cfg.Slack.SigningSecret,
+		"LEITSTELLE_SLACK_TRIAGE_CHANNEL":     &cfg.Slack.TriageChannel,
+		"LEITSTELLE_SLACK_LEADERSHIP_CHANNEL": &cfg.Slack.LeadershipChannel,
+		"LEITSTELLE_SLACK_LISTEN_ADDR":        &cfg.Slack.ListenAddr,
 	}
 	for name, field := range str {
 		if v := getenv(name); v != "" {
@@ -119,8 +180,9 @@ func applyEnv(cfg *Config, getenv func(string) string) {
 		}
 	}
 	list := map[string]*[]string{
-		"LEITSTELLE_IT_USERS":         &cfg.ITUsers,
-		"LEITSTELLE_LEADERSHIP_USERS": &cfg.LeadershipUsers,
+		"LEITSTELLE_IT_USERS":                  &cfg.ITUsers,
+		"LEITSTELLE_LEADERSHIP_USERS":          &cfg.LeadershipUsers,
+		"LEITSTELLE_MATTERMOST_COMMAND_TOKENS": &cfg.Mattermost.CommandTokens,
 	}
 	for name, field := range list {
 		if v := getenv(name); v != "" {

@@ -25,7 +25,9 @@ import (
 var version = "dev"
 
 const usage = `Usage:
-  leitstelle                       start the terminal chat on ./leitstelle.db
+  leitstelle                       serve the configured chat platform, or without
+                                   one start the terminal chat on ./leitstelle.db
+  leitstelle serve [--config FILE] connect to Mattermost or Slack as configured
   leitstelle console [--db PATH] [--config FILE]
                                    terminal chat: report, claim and resolve incidents
   leitstelle export --db PATH [--format json]
@@ -61,13 +63,15 @@ func isTerminal(f *os.File) bool {
 
 // run executes one command line and returns the exit code.
 func run(ctx context.Context, args []string, e env) int {
-	cmd := "console"
-	if len(args) > 0 {
-		cmd, args = args[0], args[1:]
+	if len(args) == 0 {
+		return runDefault(ctx, e)
 	}
+	cmd, args := args[0], args[1:]
 
 	var err error
 	switch cmd {
+	case "serve":
+		err = runServe(ctx, args, e)
 	case "console":
 		err = runConsole(ctx, args, e)
 	case "export":
@@ -83,6 +87,25 @@ func run(ctx context.Context, args []string, e env) int {
 
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(e.stderr, "leitstelle:", err)
+		return 1
+	}
+	return 0
+}
+
+// runDefault serves the configured chat platform, or starts the console
+// when none is configured.
+func runDefault(ctx context.Context, e env) int {
+	cfg, err := loadConfig("", e.getenv)
+	if err == nil {
+		var platform string
+		if platform, err = cfg.platform(); err == nil && platform != "" {
+			err = serve(ctx, cfg, e)
+		} else if err == nil {
+			err = runConsole(ctx, nil, e)
+		}
 	}
 	if err != nil {
 		fmt.Fprintln(e.stderr, "leitstelle:", err)
