@@ -258,3 +258,7 @@ func (a *Adapter) setupResult() Resolved {
 func (a *Adapter) publicURL(path string) string {
 	return strings.TrimRight(a.cfg.PublicURL, "/") + path
 }
+
+// Connections returns how many WebSocket connections have been made and
+// reconciled since Run started; more than one means it reconnected.
+func (a *Adapter) Connections() int64 { return a.connects.Load() }

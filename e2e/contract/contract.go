@@ -66,7 +66,9 @@ type Desk interface {
 	// Command types the report command with text (a subcommand) as role and
 	// returns the answer only role sees, or "" when there is none yet.
 	Command(t *testing.T, role, text string) string
-	// React adds or removes emoji on ticket n's triage post as role.
+	// React adds or removes emoji on ticket n's triage post as role. The
+	// desk lets every role see the triage channel, so that the bot's role
+	// check is what refuses a teacher's claim, not the channel's privacy.
 	React(t *testing.T, role string, n int64, emoji string, added bool)
 	// Ticket returns ticket n's triage post as it looks now.
 	Ticket(t *testing.T, n int64) (Post, bool)
@@ -157,7 +159,17 @@ func lifecycle(t *testing.T, d Desk) {
 
 	d.React(t, IT, 1, "eyes", true)
 	eventually(t, "IT's 👀 claims #1", status(d, t, 1, incident.StatusClaimed))
+	// The teacher's reaction came first; had it claimed, IT's could not.
+	if got := d.Incident(t, 1); got.ClaimerID == got.ReporterID || got.ClaimerName == "" {
+		t.Fatalf("#1 claimed by %q, want the IT member", got.ClaimerName)
+	}
 	lastDM(t, d, Teacher, "#1")
+
+	// Taking the 👀 back releases the ticket; reacting again claims it.
+	d.React(t, IT, 1, "eyes", false)
+	eventually(t, "IT's removed 👀 releases #1", status(d, t, 1, incident.StatusReported))
+	d.React(t, IT, 1, "eyes", true)
+	eventually(t, "IT's new 👀 claims #1 again", status(d, t, 1, incident.StatusClaimed))
 	eventually(t, "the ticket shows the claim", func() bool {
 		p, _ := d.Ticket(t, 1)
 		return strings.Contains(p.Text, "übernommen")
