@@ -609,3 +609,26 @@ func TestKeepPostedRetriesAfterOutage(t *testing.T) {
 		t.Error("triage post not recorded")
 	}
 }
+
+func TestCoordinationChannelName(t *testing.T) {
+	tests := []struct {
+		number int64
+		title  string
+		want   string
+	}{
+		{7, "WLAN im Nordflügel weg", "stoerung-0007-wlan-im-nordfluegel-weg"},
+		{12, "Größte Störung: Ärger über ÖPNV-App!", "stoerung-0012-groesste-stoerung-aerger-ueber-oepnv-app"},
+		{3, "@@@ ###", "stoerung-0003"},
+		{12345, "x", "stoerung-12345-x"},
+		{2, "Moodle zeigt für alle nur Fehler 500, Abitur-Klausur online ab 10 Uhr", "stoerung-0002-moodle-zeigt-fuer-alle-nur-fehler-500-abitur"},
+	}
+	for _, tt := range tests {
+		got := CoordinationChannelName(tt.number, tt.title)
+		if got != tt.want {
+			t.Errorf("CoordinationChannelName(%d, %q) = %q, want %q", tt.number, tt.title, got, tt.want)
+		}
+		if len(got) > 60 {
+			t.Errorf("%q has %d characters, want at most 60", got, len(got))
+		}
+	}
+}

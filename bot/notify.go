@@ -150,18 +150,26 @@ var (
 	umlauts     = strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "ß", "ss", "Ä", "ae", "Ö", "oe", "Ü", "ue", "ẞ", "ss")
 )
 
-// maxChannelName is the limit of Mattermost (64); Slack allows 80.
-const maxChannelName = 64
+// maxChannelName is the length of a coordination channel's name: the limit
+// of Mattermost (64; Slack allows 80) less room for a suffix such as "-2"
+// that an adapter adds when the name is taken.
+const maxChannelName = 60
 
 // CoordinationChannelName returns "stoerung-<number>-<slug>": lowercase
 // ASCII, umlauts transliterated (ä→ae, ß→ss), other characters turned into
-// single hyphens, at most 64 characters. It is valid on Mattermost and Slack.
+// single hyphens, at most 60 characters, cut at a word where possible. It
+// is valid on Mattermost and Slack.
 func CoordinationChannelName(number int64, title string) string {
 	prefix := "stoerung-" + leftPad(itoa(number), 4)
 	slug := slugInvalid.ReplaceAllString(strings.ToLower(umlauts.Replace(title)), "-")
 	slug = strings.Trim(slug, "-")
 	if room := maxChannelName - len(prefix) - 1; len(slug) > room {
-		slug = strings.Trim(slug[:room], "-")
+		cut := slug[:room]
+		// Cut at the last word boundary unless that loses most of the slug.
+		if i := strings.LastIndex(cut, "-"); i > room/2 {
+			cut = cut[:i]
+		}
+		slug = strings.Trim(cut, "-")
 	}
 	if slug == "" {
 		return prefix
