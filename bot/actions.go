@@ -118,6 +118,7 @@ func (b *Bot) openNoteForm(ctx context.Context, trigger Trigger, v verb, inc *in
 		ID:          FormNote,
 		Title:       b.t("form.note.title."+string(v), map[string]any{"Ref": inc.Ref()}),
 		SubmitLabel: b.t("form.note.submit."+string(v), nil),
+		CancelLabel: b.t("form.cancel", nil),
 		State:       state,
 		Fields: []FormField{{
 			Name: fieldNote, Label: b.t("form.note."+string(v), nil), Type: FieldTextarea,

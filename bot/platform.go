@@ -17,6 +17,8 @@ type Platform interface {
 	UpdatePost(ctx context.Context, channelID, postID string, m Message) error
 
 	// Ephemeral shows m to one user in a channel, visible to nobody else.
+	// An adapter that cannot do that, such as for lack of a permission,
+	// sends m as a direct message instead.
 	Ephemeral(ctx context.Context, channelID, userID string, m Message) error
 
 	// DM sends m as a direct message from the bot to a user.
@@ -104,6 +106,8 @@ type Form struct {
 	ID          string
 	Title       string
 	SubmitLabel string
+	// CancelLabel names the button that closes the form unsent.
+	CancelLabel string
 	// State is the bot's signed state; adapters send it back unchanged.
 	State  string
 	Fields []FormField
@@ -121,6 +125,9 @@ type FormField struct {
 	Options   []Option
 	// Placeholder is a short example shown inside an empty field.
 	Placeholder string
+	// CheckLabel is the text beside the checkbox of a bool field, such as
+	// "Ja, gerade läuft eine Prüfung".
+	CheckLabel string
 }
 
 // Option is one choice of a select field.
@@ -132,7 +139,9 @@ type Option struct {
 // ChannelSpec describes a channel to create.
 type ChannelSpec struct {
 	// Name is the URL name; adapters add a suffix when it is taken.
-	Name        string
+	Name string
+	// DisplayName is the channel's title where the platform has one
+	// (Mattermost); Slack channels have none.
 	DisplayName string
 	Purpose     string
 	Private     bool

@@ -69,6 +69,7 @@ func (b *Bot) reportForm(description, state string) Form {
 		ID:          FormReport,
 		Title:       b.t("form.report.title", nil),
 		SubmitLabel: b.t("form.report.submit", nil),
+		CancelLabel: b.t("form.cancel", nil),
 		State:       state,
 		Fields: []FormField{
 			{Name: fieldDescription, Label: b.t("form.description", nil), Type: FieldTextarea, Default: description,
@@ -81,7 +82,7 @@ func (b *Bot) reportForm(description, state string) Form {
 			{Name: fieldUrgency, Label: b.t("form.urgency", nil), Type: FieldSelect, Options: levels("urgency."),
 				Help: b.t("form.urgency.help", nil)},
 			{Name: fieldExam, Label: b.t("form.exam", nil), Type: FieldBool, Optional: true,
-				Help: b.t("form.exam.help", nil)},
+				Help: b.t("form.exam.help", nil), CheckLabel: b.t("form.exam.yes", nil)},
 		},
 	}
 }

@@ -62,6 +62,7 @@ func modalView(f bot.Form, channelID string) (slackapi.ModalViewRequest, error) 
 		Type:            slackapi.VTModal,
 		Title:           plainText(truncateRunes(f.Title, maxViewTitle)),
 		Submit:          plainText(truncateRunes(f.SubmitLabel, maxViewTitle)),
+		Close:           closeText(f.CancelLabel),
 		Blocks:          slackapi.Blocks{BlockSet: blocks},
 		PrivateMetadata: string(meta),
 		CallbackID:      callbackPrefix + f.ID,
@@ -139,13 +140,23 @@ func selectInput(f bot.FormField) (*slackapi.SelectBlockElement, error) {
 	return el, nil
 }
 
-// checkboxInput renders a bool field as one checkbox labelled like the
-// field, ticked when the default is true.
-//
-// NOTE: the checkbox repeats the field label, because the bot's catalogs
-// have no separate "yes" text for it.
+// closeText is the modal's close button, or nil for Slack's default.
+func closeText(label string) *slackapi.TextBlockObject {
+	if label == "" {
+		return nil
+	}
+	return plainText(truncateRunes(label, maxViewTitle))
+}
+
+// checkboxInput renders a bool field as one checkbox with the field's
+// CheckLabel (its label when there is none), ticked when the default is
+// true.
 func checkboxInput(f bot.FormField) *slackapi.CheckboxGroupsBlockElement {
-	option := slackapi.NewOptionBlockObject(boolValue, plainText(truncateRunes(f.Label, maxOptionText)), nil)
+	text := f.CheckLabel
+	if text == "" {
+		text = f.Label
+	}
+	option := slackapi.NewOptionBlockObject(boolValue, plainText(truncateRunes(text, maxOptionText)), nil)
 	el := slackapi.NewCheckboxGroupsBlockElement(f.Name, option)
 	if strings.EqualFold(f.Default, "true") {
 		el.InitialOptions = []*slackapi.OptionBlockObject{option}

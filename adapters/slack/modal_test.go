@@ -140,3 +140,20 @@ func TestSubmissionValues_ByFieldName(t *testing.T) {
 		}
 	}
 }
+
+func TestModalView_CancelAndCheckLabels(t *testing.T) {
+	form := testForm()
+	form.CancelLabel = "Abbrechen"
+	form.Fields[3].CheckLabel = "Ja, gerade läuft eine Prüfung"
+	view, err := modalView(form, "C0STAFF01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if view.Close == nil || view.Close.Text != "Abbrechen" {
+		t.Errorf("close button = %+v, want Abbrechen", view.Close)
+	}
+	box, ok := view.Blocks.BlockSet[3].(*slackapi.InputBlock).Element.(*slackapi.CheckboxGroupsBlockElement)
+	if !ok || box.Options[0].Text.Text != "Ja, gerade läuft eine Prüfung" {
+		t.Errorf("checkbox = %+v, want the check label", view.Blocks.BlockSet[3])
+	}
+}
