@@ -88,6 +88,8 @@ type Slack struct {
 	TriageChannel     string `toml:"triage_channel"`
 	LeadershipChannel string `toml:"leadership_channel"`
 	ListenAddr        string `toml:"listen_addr"`
+	// APIURL replaces Slack's Web API address, for a proxy or a test fake.
+	APIURL string `toml:"api_url"`
 }
 
 // platform names the configured chat platform, or "" for none. Both at
@@ -173,6 +175,7 @@ func applyEnv(cfg *Config, getenv func(string) string) {
 		"LEITSTELLE_SLACK_TRIAGE_CHANNEL":     &cfg.Slack.TriageChannel,
 		"LEITSTELLE_SLACK_LEADERSHIP_CHANNEL": &cfg.Slack.LeadershipChannel,
 		"LEITSTELLE_SLACK_LISTEN_ADDR":        &cfg.Slack.ListenAddr,
+		"LEITSTELLE_SLACK_API_URL":            &cfg.Slack.APIURL,
 	}
 	for name, field := range str {
 		if v := getenv(name); v != "" {

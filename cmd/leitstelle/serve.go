@@ -110,6 +110,9 @@ func serveSlack(ctx context.Context, cfg Config, store *sqlstore.Store, logger *
 	if cfg.Slack.ListenAddr != "" {
 		sc.ListenAddr = cfg.Slack.ListenAddr
 	}
+	if cfg.Slack.APIURL != "" {
+		sc.APIURL = cfg.Slack.APIURL
+	}
 
 	adapter, err := slack.New(sc, slack.Deps{Logger: logger, Deliveries: store})
 	if err != nil {

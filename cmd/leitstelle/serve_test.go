@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leitstelle/leitstelle/adapters/slack/slackfake"
 	"github.com/leitstelle/leitstelle/e2e/mmtest"
 )
 
@@ -95,5 +96,65 @@ public_url = "http://` + addr + `"
 	}
 	if !strings.Contains(reply, "IT-Störungen melden") {
 		t.Errorf("help answer = %q", reply)
+	}
+}
+
+// TestServeSlack starts `leitstelle serve` in Socket Mode against the fake
+// Slack Web API and asks for help through a slash command envelope.
+func TestServeSlack(t *testing.T) {
+	fake := slackfake.MustStart(t, slackfake.DefaultConfig())
+	teacher := fake.AddUser(slackfake.User{Name: "lehrerin.weber"})
+	it := fake.AddUser(slackfake.User{Name: "it.yilmaz"})
+	staffRoom := fake.AddChannel("lehrerzimmer", false, fake.Config().BotUserID, teacher, it)
+	fake.AddChannel("it-stoerungen", false, it)
+
+	config := `school = "gymnasium-test"
+secret = "` + strings.Repeat("s", 40) + `"
+it_users = ["it.yilmaz"]
+
+[database]
+path = "` + filepath.Join(t.TempDir(), "serve.db") + `"
+
+[slack]
+triage_channel = "it-stoerungen"
+api_url = "` + fake.APIURL() + `"
+`
+	environ := map[string]string{
+		"LEITSTELLE_SLACK_BOT_TOKEN": fake.Config().BotToken,
+		"LEITSTELLE_SLACK_APP_TOKEN": fake.Config().AppToken,
+	}
+	stderr := &syncBuffer{}
+	e := env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: stderr, getenv: func(k string) string { return environ[k] }}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"serve", "--config", writeConfig(t, config)}, e) }()
+	defer func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("serve exited %d:\n%s", code, stderr.String())
+		}
+	}()
+
+	waitUntil(t, "socket mode connection", func() bool { return fake.SocketConnections() > 0 })
+	cmd := slackfake.SlashCommand{Command: "/stoerung", Text: "hilfe", ChannelID: staffRoom, UserID: teacher, UserName: "lehrerin.weber", TeamID: fake.Config().TeamID}
+	id, err := fake.Send(slackfake.Envelope{Type: slackfake.EnvelopeSlashCommands, Payload: cmd.Payload()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "acknowledgement", func() bool { return len(fake.Acks(id)) > 0 })
+	if ack := string(fake.Acks(id)[0]); !strings.Contains(ack, "IT-Störungen melden") || !strings.Contains(ack, "/stoerung") {
+		t.Errorf("acknowledgement = %s, want the help for /stoerung", ack)
+	}
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 20s for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
