@@ -632,3 +632,28 @@ func TestCoordinationChannelName(t *testing.T) {
 		}
 	}
 }
+
+func TestSentenceStartingWithSubcommandIsReport(t *testing.T) {
+	tests := []struct {
+		text     string
+		wantForm bool
+	}{
+		{"offen steht das Fenster im Serverraum", true},
+		{"Gelöst ist gar nichts, der Beamer geht immer noch nicht", true},
+		{"status", false},
+		{"gelöst #3 Kabel getauscht und getestet", false},
+		{"gelöst ohne", false},
+	}
+	for _, tt := range tests {
+		f := newFixture(t)
+		reply := f.command(itUser, tt.text)
+		form, opened := f.chat.lastForm()
+		if opened != tt.wantForm {
+			t.Errorf("%q: form opened = %v, reply %q", tt.text, opened, reply.Text)
+			continue
+		}
+		if opened && form.Form.Fields[0].Default != tt.text {
+			t.Errorf("%q: description prefilled with %q", tt.text, form.Form.Fields[0].Default)
+		}
+	}
+}

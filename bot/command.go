@@ -81,12 +81,26 @@ func (b *Bot) HandleCommand(ctx context.Context, c Command) Reply {
 	switch {
 	case known && v == verbReport:
 		return b.startReport(ctx, c, rest)
+	case known && readsAsReport(v, words):
+		return b.startReport(ctx, c, c.Text)
 	case known:
 		return b.runVerb(ctx, c, v, words[1:], rest)
 	case looksLikeSubcommand(words):
 		return Reply{Text: b.t("error.unknown_subcommand", map[string]any{"Word": neutralize(shorten(words[0], maxEchoedWord)), "Command": b.cfg.CommandName})}
 	}
 	return b.startReport(ctx, c, c.Text)
+}
+
+// readsAsReport reports whether text that starts with a subcommand is a
+// sentence instead, such as "offen steht das Fenster im Raum 3": a
+// subcommand without arguments followed by words, or one that needs a
+// ticket number followed by three or more words and no number.
+func readsAsReport(v verb, words []string) bool {
+	switch v {
+	case verbHelp, verbStatus, verbOpen:
+		return len(words) > 1
+	}
+	return len(words) >= 4 && !refPattern.MatchString(words[1])
 }
 
 // looksLikeSubcommand reports whether text is a mistyped subcommand rather
