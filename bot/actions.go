@@ -195,7 +195,7 @@ func (b *Bot) HandleReaction(ctx context.Context, r Reaction) error {
 		return err
 	}
 
-	_, _, err = b.applyChange(ctx, r.User, inc.Number, incident.Claim(b.actor(r.User)))
+	_, _, err = b.applyChange(ctx, r.User, inc.Number, incident.ClaimByReaction(b.actor(r.User)))
 	if err == nil {
 		return nil
 	}
@@ -234,11 +234,12 @@ func (b *Bot) OpenTicketPosts(ctx context.Context) ([]TicketPost, error) {
 	return posts, nil
 }
 
-// ReconcileClaims applies a claim that a missed reaction event would have
-// made: when the ticket on postID is unclaimed and one of reactors, who
-// reacted with ClaimEmoji in the order given, has the IT role, the first
-// of them claims it. It never releases a claim, because a claim may have
-// come from a button or a command instead of a reaction.
+// ReconcileClaims applies what missed reaction events would have done.
+// reactors are the users who reacted with ClaimEmoji on postID, in the
+// order they reacted. When the ticket is unclaimed, the first of them with
+// the IT role claims it. When it is claimed by reaction and the claimer's
+// reaction is gone, the claim is released; a claim made by button or
+// command stays.
 func (b *Bot) ReconcileClaims(ctx context.Context, postID string, reactors []User) error {
 	inc, err := b.store.GetByTriagePost(ctx, postID)
 	if incident.ErrorCode(err) == incident.ENOTFOUND {
@@ -247,6 +248,9 @@ func (b *Bot) ReconcileClaims(ctx context.Context, postID string, reactors []Use
 	if err != nil {
 		return err
 	}
+	if inc.Status == incident.StatusClaimed {
+		return b.releaseLostReaction(ctx, inc, reactors)
+	}
 	if inc.Status != incident.StatusReported {
 		return nil
 	}
@@ -254,7 +258,7 @@ func (b *Bot) ReconcileClaims(ctx context.Context, postID string, reactors []Use
 		if !b.actor(u).IT {
 			continue
 		}
-		_, _, err := b.applyChange(ctx, u, inc.Number, incident.Claim(b.actor(u)))
+		_, _, err := b.applyChange(ctx, u, inc.Number, incident.ClaimByReaction(b.actor(u)))
 		if err != nil && incident.ErrorCode(err) == incident.EINTERNAL {
 			return err
 		}
@@ -275,4 +279,34 @@ func (b *Bot) TicketPostOf(ctx context.Context, number int64) (TicketPost, error
 		return TicketPost{}, incident.Errorf(incident.ENOTFOUND, "not_posted", "%s has no triage post yet", inc.Ref())
 	}
 	return TicketPost{Number: inc.Number, ChannelID: b.cfg.TriageChannelID, PostID: inc.TriagePostID, ClaimerID: inc.ClaimerID}, nil
+}
+
+// releaseLostReaction releases inc when its claim came from a 👀 that the
+// claimer has since taken back.
+func (b *Bot) releaseLostReaction(ctx context.Context, inc *incident.Incident, reactors []User) error {
+	for _, u := range reactors {
+		if u.ID == inc.ClaimerID {
+			return nil
+		}
+	}
+	events, err := b.store.Timeline(ctx, inc.School, inc.Number)
+	if err != nil {
+		return err
+	}
+	var last *incident.Event
+	for i := range events {
+		if events[i].Kind == incident.EventClaimed {
+			last = &events[i]
+		}
+	}
+	if last == nil || last.Note != incident.ReactionNote {
+		return nil
+	}
+	claimer := User{ID: inc.ClaimerID, Name: inc.ClaimerName}
+	_, _, err = b.applyChange(ctx, claimer, inc.Number, incident.Unclaim(b.actor(claimer)))
+	if err != nil && incident.ErrorCode(err) == incident.EINTERNAL {
+		return err
+	}
+	b.log.InfoContext(ctx, "claim released, its reaction is gone", logIncident, inc.Number, logUser, claimer.ID)
+	return nil
 }

@@ -568,11 +568,28 @@ func TestReconcileClaims(t *testing.T) {
 	if got := f.get(inc.Number); got.ClaimerID != itUser2.ID {
 		t.Fatalf("reconciled claimer = %q, want the first IT reactor", got.ClaimerID)
 	}
-	if err := f.bot.ReconcileClaims(context.Background(), inc.TriagePostID, []User{itUser}); err != nil {
+	if err := f.bot.ReconcileClaims(context.Background(), inc.TriagePostID, []User{itUser, itUser2}); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.get(inc.Number); got.ClaimerID != itUser2.ID {
 		t.Errorf("reconcile replaced the claimer with %q", got.ClaimerID)
+	}
+
+	// it2's 👀 is gone: the claim it made is released.
+	if err := f.bot.ReconcileClaims(context.Background(), inc.TriagePostID, []User{itUser}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.get(inc.Number); got.Status != incident.StatusReported {
+		t.Fatalf("claim of a removed 👀 kept: %s by %q", got.Status, got.ClaimerName)
+	}
+
+	// A claim by command stays without any reaction.
+	f.command(itUser, "übernehmen #1")
+	if err := f.bot.ReconcileClaims(context.Background(), inc.TriagePostID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.get(inc.Number); got.ClaimerID != itUser.ID {
+		t.Errorf("claim by command released by reconcile: %s by %q", got.Status, got.ClaimerName)
 	}
 }
 

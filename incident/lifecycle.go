@@ -43,6 +43,22 @@ func Claim(a Actor) Change {
 	}
 }
 
+// ReactionNote marks in the timeline a claim made by reacting with 👀, so
+// that removing the reaction later may release it.
+const ReactionNote = "👀"
+
+// ClaimByReaction is Claim made by reacting to the ticket's post.
+func ClaimByReaction(a Actor) Change {
+	claim := Claim(a)
+	return func(inc *Incident, now time.Time) ([]Event, error) {
+		events, err := claim(inc, now)
+		for i := range events {
+			events[i].Note = ReactionNote
+		}
+		return events, err
+	}
+}
+
 // Unclaim releases a claim. The claimer and the leadership may release it.
 func Unclaim(a Actor) Change {
 	return func(inc *Incident, now time.Time) ([]Event, error) {

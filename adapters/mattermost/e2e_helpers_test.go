@@ -284,6 +284,15 @@ func react(t *testing.T, l *leitstelle, name, postID, emoji string) {
 	}
 }
 
+// unreact removes the named user's reaction emoji from postID.
+func unreact(t *testing.T, l *leitstelle, name, postID, emoji string) {
+	t.Helper()
+	reaction := &model.Reaction{UserId: l.srv.UserID(name), PostId: postID, EmojiName: emoji}
+	if _, err := l.srv.Client(name).DeleteReaction(t.Context(), reaction); err != nil {
+		t.Fatalf("%s removes %s: %v", name, emoji, err)
+	}
+}
+
 // press presses the button actionID of postID as the named user.
 func press(t *testing.T, l *leitstelle, name, postID, actionID string) {
 	t.Helper()

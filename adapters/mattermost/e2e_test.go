@@ -629,6 +629,20 @@ func TestE2E_ReconnectKeepsClaims(t *testing.T) {
 	if !strings.Contains(l.logs.String(), "websocket disconnected, reconnecting") {
 		t.Error("log shows no reconnect")
 	}
+
+	// it2 takes the 👀 back while Leitstelle is cut off again: after the
+	// reconnect the claim is released.
+	connects = l.adapter.connects.Load()
+	proxy.Down()
+	unreact(t, l, mmtest.IT2Name, inc.TriagePostID, bot.ClaimEmoji)
+	proxy.Up()
+	waitFor(t, "second reconnect", func() (bool, string) {
+		n := l.adapter.connects.Load()
+		return n > connects, fmt.Sprintf("%d connections", n)
+	})
+	if released := l.waitStatus(t, inc.Number, incident.StatusReported); released.ClaimerID != "" {
+		t.Errorf("claimer after the removed 👀 = %q, want none", released.ClaimerID)
+	}
 }
 
 func TestE2E_DirectMessageGetsHelp(t *testing.T) {

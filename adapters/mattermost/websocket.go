@@ -156,10 +156,7 @@ func listenError(ws *model.WebSocketClient) error {
 }
 
 // afterConnect posts what the bot stored but never posted and applies the
-// 👀 claims made while the adapter was not connected.
-//
-// NOTE: a 👀 removed while disconnected is not applied, because
-// Bot.ReconcileClaims never releases a claim.
+// 👀 reactions added or removed while the adapter was not connected.
 func (a *Adapter) afterConnect(ctx context.Context) {
 	defer a.connects.Add(1)
 	b := a.bot.Load()
@@ -175,15 +172,9 @@ func (a *Adapter) afterConnect(ctx context.Context) {
 		return
 	}
 	for _, p := range posts {
-		if p.ClaimerID != "" {
-			continue
-		}
 		reactors, err := a.claimReactors(ctx, p.PostID)
 		if err != nil {
 			a.log.Warn("read reactions of ticket after connect", "error", err, logPost, p.PostID, "incident", p.Number)
-			continue
-		}
-		if len(reactors) == 0 {
 			continue
 		}
 		if err := b.ReconcileClaims(ctx, p.PostID, reactors); err != nil {

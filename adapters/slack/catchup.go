@@ -11,8 +11,9 @@ import (
 
 // catchUp repairs what the adapter missed while it was not connected. It
 // posts stored tickets that never reached the triage channel. For each
-// unclaimed ticket it reads the claim reactions with reactions.get, and the
-// bot applies the claim of the first IT member among them.
+// open ticket it reads the claim reactions with reactions.get; the bot
+// applies the claim of the first IT member among them, or releases a claim
+// whose reaction is gone.
 func (a *Adapter) catchUp(ctx context.Context) {
 	b := a.attached(ctx)
 	if b == nil {
@@ -29,9 +30,6 @@ func (a *Adapter) catchUp(ctx context.Context) {
 	}
 	reconciled := 0
 	for _, p := range posts {
-		if p.ClaimerID != "" {
-			continue
-		}
 		reactors, err := a.claimReactors(ctx, p.ChannelID, p.PostID)
 		var limited *slackapi.RateLimitedError
 		if errors.As(err, &limited) {
@@ -43,13 +41,12 @@ func (a *Adapter) catchUp(ctx context.Context) {
 			a.log.WarnContext(ctx, "read reactions of ticket", "error", err, "incident", p.Number, logChannel, p.ChannelID)
 			continue
 		}
-		if len(reactors) == 0 {
-			continue
-		}
 		if err := b.ReconcileClaims(ctx, p.PostID, reactors); err != nil {
 			a.log.ErrorContext(ctx, "reconcile claim", "error", err, "incident", p.Number)
 		}
-		reconciled++
+		if len(reactors) > 0 {
+			reconciled++
+		}
 	}
 	a.log.InfoContext(ctx, "caught up after connecting", "open_tickets", len(posts), "tickets_with_claim_reactions", reconciled)
 }

@@ -137,6 +137,14 @@ func TestSocketMode_CatchUpAfterReconnect(t *testing.T) {
 	if claimed.ClaimerID != s.it {
 		t.Errorf("claimer = %s, want the IT member %s, not the colleague who reacted first", claimed.ClaimerID, s.it)
 	}
+
+	// The removal is missed too; the next connection releases the claim.
+	s.fake.RemoveReaction(s.triage, inc.TriagePostID, s.it, "eyes")
+	if err := s.fake.Disconnect(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "second reconnection", func() bool { return s.fake.SocketConnections() == 3 })
+	s.waitForIncident(func(i *incident.Incident) bool { return i.Status == incident.StatusReported }, "released claim")
 }
 
 func TestSocketMode_InvalidAppTokenStopsRun(t *testing.T) {
