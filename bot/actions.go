@@ -237,9 +237,10 @@ func (b *Bot) OpenTicketPosts(ctx context.Context) ([]TicketPost, error) {
 // ReconcileClaims applies what missed reaction events would have done.
 // reactors are the users who reacted with ClaimEmoji on postID, in the
 // order they reacted. When the ticket is unclaimed, the first of them with
-// the IT role claims it. When it is claimed by reaction and the claimer's
-// reaction is gone, the claim is released; a claim made by button or
-// command stays.
+// the IT role claims it, unless it was released before: a release is
+// deliberate, and a 👀 left on the post must not undo it. When it is
+// claimed by reaction and the claimer's reaction is gone, the claim is
+// released; a claim made by button or command stays.
 func (b *Bot) ReconcileClaims(ctx context.Context, postID string, reactors []User) error {
 	inc, err := b.store.GetByTriagePost(ctx, postID)
 	if incident.ErrorCode(err) == incident.ENOTFOUND {
@@ -251,8 +252,12 @@ func (b *Bot) ReconcileClaims(ctx context.Context, postID string, reactors []Use
 	if inc.Status == incident.StatusClaimed {
 		return b.releaseLostReaction(ctx, inc, reactors)
 	}
-	if inc.Status != incident.StatusReported {
+	if inc.Status != incident.StatusReported || len(reactors) == 0 {
 		return nil
+	}
+	released, err := b.wasReleased(ctx, inc)
+	if err != nil || released {
+		return err
 	}
 	for _, u := range reactors {
 		if !b.actor(u).IT {
@@ -309,4 +314,21 @@ func (b *Bot) releaseLostReaction(ctx context.Context, inc *incident.Incident, r
 	}
 	b.log.InfoContext(ctx, "claim released, its reaction is gone", logIncident, inc.Number, logUser, claimer.ID)
 	return nil
+}
+
+// wasReleased reports whether the last claim of inc was released.
+func (b *Bot) wasReleased(ctx context.Context, inc *incident.Incident) (bool, error) {
+	events, err := b.store.Timeline(ctx, inc.School, inc.Number)
+	if err != nil {
+		return false, err
+	}
+	for i := len(events) - 1; i >= 0; i-- {
+		switch events[i].Kind {
+		case incident.EventUnclaimed:
+			return true, nil
+		case incident.EventClaimed:
+			return false, nil
+		}
+	}
+	return false, nil
 }

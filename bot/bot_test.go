@@ -583,6 +583,14 @@ func TestReconcileClaims(t *testing.T) {
 		t.Fatalf("claim of a removed 👀 kept: %s by %q", got.Status, got.ClaimerName)
 	}
 
+	// The release stands although it's 👀 is still on the post.
+	if err := f.bot.ReconcileClaims(context.Background(), inc.TriagePostID, []User{itUser}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.get(inc.Number); got.Status != incident.StatusReported {
+		t.Fatalf("reconcile undid a release: %s by %q", got.Status, got.ClaimerName)
+	}
+
 	// A claim by command stays without any reaction.
 	f.command(itUser, "übernehmen #1")
 	if err := f.bot.ReconcileClaims(context.Background(), inc.TriagePostID, nil); err != nil {
@@ -671,6 +679,21 @@ func TestSentenceStartingWithSubcommandIsReport(t *testing.T) {
 		}
 		if opened && form.Form.Fields[0].Default != tt.text {
 			t.Errorf("%q: description prefilled with %q", tt.text, form.Form.Fields[0].Default)
+		}
+	}
+}
+
+func TestNeutralizeBreaksMentionsImagesAndLinks(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"@all bitte", "@\u200ball bitte"},
+		{"![x](http://tracker.example/p.png)", "![x]\u200b(http://tracker.example/p.png)"},
+		{"[Moodle](http://phish.example)", "[Moodle]\u200b(http://phish.example)"},
+		{"siehe https://moodle.schule.example/login", "siehe https://moodle.schule.example/login"},
+		{"Raum (204) [Nord]", "Raum (204) [Nord]"},
+	}
+	for _, tt := range tests {
+		if got := neutralize(tt.in); got != tt.want {
+			t.Errorf("neutralize(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

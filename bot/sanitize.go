@@ -8,11 +8,19 @@ import (
 // zeroWidthSpace breaks a mention without changing how the text looks.
 const zeroWidthSpace = "\u200b"
 
+// markupBreaker defuses Markdown images and links in user text: "![x](u)"
+// would make every reader's client load u, and "[text](u)" hides where a
+// link goes. A zero-width space between "]" and "(" keeps the text as
+// written but no longer forms the syntax; a bare URL stays a plain link.
+var markupBreaker = strings.NewReplacer("](", "]"+zeroWidthSpace+"(")
+
 // neutralize makes user text safe to post: an "@" that could start a mention
 // (@all, @channel, @here, @someone) gets a zero-width space after it, so no
-// platform notifies anyone. Adapters escape their own markup on top, such
-// as Slack's <!channel>.
+// platform notifies anyone, and Markdown images and links lose their
+// syntax. Adapters escape their own markup on top, such as Slack's
+// <!channel>.
 func neutralize(s string) string {
+	s = markupBreaker.Replace(s)
 	if !strings.Contains(s, "@") {
 		return s
 	}

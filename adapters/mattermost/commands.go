@@ -63,6 +63,11 @@ func (a *Adapter) registerCommands(ctx context.Context, teamID, botID string) []
 			registered = append(registered, cmd)
 		case trigger == triggerUmlaut && statusOf(err) == http.StatusBadRequest && errorID(err) == "model.command.is_valid.trigger.app_error":
 			a.log.Info("the server rejects the trigger /"+triggerUmlaut+", registered only /"+triggerASCII, logTeam, teamID)
+		case foreignCommand(existing, botID, trigger) != nil:
+			other := foreignCommand(existing, botID, trigger)
+			a.log.Warn("another slash command uses this trigger, so the bot did not register its own", logTrigger, trigger,
+				"command_id", other.Id, logTeam, teamID,
+				logFix, "keep that command and put its token into command_tokens, or delete it under Integrations > Slash Commands and restart")
 		default:
 			a.log.Warn("register slash command", "error", err, logTrigger, trigger, logTeam, teamID, logFix, manual)
 		}
@@ -114,6 +119,17 @@ func (a *Adapter) commandSpec(tr *bot.Translator, teamID, trigger string) *model
 func ownCommand(commands []*model.Command, botID, trigger string) *model.Command {
 	for _, cmd := range commands {
 		if cmd.CreatorId == botID && cmd.DeleteAt == 0 && strings.EqualFold(cmd.Trigger, trigger) {
+			return cmd
+		}
+	}
+	return nil
+}
+
+// foreignCommand returns a live command of trigger that someone other than
+// the bot created, such as one made by hand, or nil.
+func foreignCommand(commands []*model.Command, botID, trigger string) *model.Command {
+	for _, cmd := range commands {
+		if cmd.CreatorId != botID && cmd.DeleteAt == 0 && strings.EqualFold(cmd.Trigger, trigger) {
 			return cmd
 		}
 	}

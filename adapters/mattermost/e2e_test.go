@@ -698,3 +698,55 @@ func TestE2E_EphemeralWithPermission(t *testing.T) {
 		}
 	}
 }
+
+func TestE2E_TeamAdminBotStaysOutOfPrivateChannels(t *testing.T) {
+	srv := mmtest.Start(t)
+	makeTeamAdmin(t, srv)
+	secret, _, err := srv.Admin.CreateChannel(t.Context(), &model.Channel{
+		TeamId: srv.TeamID, Name: "it-privat", DisplayName: "IT privat", Type: model.ChannelTypePrivate,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _, _ := newE2EAdapter(t, srv, startOptions{triageChannel: "it-privat"})
+	if _, err := a.Setup(t.Context()); err == nil || !strings.Contains(err.Error(), "/invite") {
+		t.Errorf("setup with a private channel nobody invited the bot to: %v, want an error naming /invite", err)
+	}
+	if _, _, err := srv.Admin.GetChannelMember(t.Context(), secret.Id, srv.BotUserID, ""); err == nil {
+		t.Error("the bot added itself to a private channel")
+	}
+}
+
+func TestE2E_ResolveUsersToIDs(t *testing.T) {
+	srv := mmtest.Start(t)
+	a, logs, _ := newE2EAdapter(t, srv, startOptions{})
+	if _, err := a.Setup(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	got := a.ResolveUsers(t.Context(), []string{mmtest.IT1Name, "@IT2", srv.UserID(mmtest.LeadershipName), "niemand", mmtest.IT1Name})
+	want := []string{srv.UserID(mmtest.IT1Name), srv.UserID(mmtest.IT2Name), srv.UserID(mmtest.LeadershipName)}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("resolved %v, want %v", got, want)
+	}
+	if !strings.Contains(logs.String(), "niemand") {
+		t.Errorf("unknown name not logged:\n%s", logs.String())
+	}
+}
+
+func TestE2E_HandMadeCommandKeepsItsTrigger(t *testing.T) {
+	srv := mmtest.Start(t)
+	makeTeamAdmin(t, srv)
+	manual, _, err := srv.Admin.CreateCommand(t.Context(), &model.Command{
+		TeamId: srv.TeamID, Trigger: "stoerung", Method: model.CommandMethodPost, URL: "http://127.0.0.1:1" + PathCommand,
+	})
+	if err != nil {
+		t.Fatalf("create command by hand: %v", err)
+	}
+	a, logs, _ := newE2EAdapter(t, srv, startOptions{})
+	if _, err := a.Setup(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := logs.String(); !strings.Contains(got, "another slash command uses this trigger") || !strings.Contains(got, manual.Id) {
+		t.Errorf("log does not name the hand-made command:\n%s", got)
+	}
+}

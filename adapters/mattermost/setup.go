@@ -139,6 +139,11 @@ func (a *Adapter) joinChannel(ctx context.Context, teamID string, me *model.User
 	if _, _, err := a.client.GetChannelMember(ctx, ch.Id, me.Id, ""); err == nil {
 		return ch, nil
 	}
+	// A team admin could add itself to a private channel, but a typo in
+	// the name must not send tickets to a channel nobody invited it to.
+	if ch.Type == model.ChannelTypePrivate {
+		return nil, fmt.Errorf("mattermost: the bot is not a member of the private channel %q; %s", name, fix)
+	}
 
 	if _, _, err := a.client.AddChannelMember(ctx, ch.Id, me.Id); err != nil {
 		return nil, fmt.Errorf("mattermost: the bot is not a member of channel %q and cannot join it (%w); %s", name, err, fix)

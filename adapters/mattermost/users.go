@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -66,4 +67,33 @@ func (c *userCache) user(ctx context.Context, id string) (bot.User, error) {
 	c.entries[id] = cachedUser{name: u.Username, fetched: c.now()}
 	c.mu.Unlock()
 	return bot.User{ID: id, Name: u.Username}, nil
+}
+
+// ResolveUsers turns configured user names or ids into user ids, so that
+// roles stay with the person even when someone later takes a freed or
+// mistyped name. Entries the server does not know are logged and left
+// out.
+func (a *Adapter) ResolveUsers(ctx context.Context, entries []string) []string {
+	var ids []string
+	for _, entry := range entries {
+		name := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(entry), "@"))
+		if model.IsValidId(name) {
+			if u, _, err := a.client.GetUser(ctx, name, ""); err == nil {
+				ids = append(ids, u.Id)
+				continue
+			}
+		}
+		u, _, err := a.client.GetUserByUsername(ctx, name, "")
+		if err != nil {
+			a.log.Warn("configured user not found, it gets no role", "error", err, "user_name", entry,
+				logFix, "check the user name in it_users or leadership_users")
+			continue
+		}
+		if u.DeleteAt != 0 {
+			a.log.Warn("configured user is deactivated, it gets no role", "user_name", entry, logUser, u.Id)
+			continue
+		}
+		ids = append(ids, u.Id)
+	}
+	return dedupe(ids)
 }

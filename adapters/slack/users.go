@@ -120,3 +120,18 @@ func (d *userDirectory) userKeys(ctx context.Context) (map[string]string, error)
 	d.byKey, d.listed = byKey, d.now()
 	return byKey, nil
 }
+
+// ResolveUsers turns configured user names or IDs into user IDs, so that
+// roles stay with the person even when someone later takes a freed or
+// mistyped name. Entries Slack does not know are logged and left out.
+func (a *Adapter) ResolveUsers(ctx context.Context, entries []string) ([]string, error) {
+	ids, unknown, err := a.users.Resolve(ctx, entries)
+	if err != nil {
+		return nil, err
+	}
+	for _, entry := range unknown {
+		a.log.WarnContext(ctx, "configured user not found, it gets no role", "user_name", entry,
+			"fix", "check the member ID or user name in it_users or leadership_users")
+	}
+	return ids, nil
+}

@@ -241,10 +241,15 @@ func TestServeConfigErrors(t *testing.T) {
 		{"mattermost without token", "[mattermost]\nurl = \"http://127.0.0.1:1\"\n", "[mattermost]"},
 		{"slack without app token", "[slack]\nbot_token = \"xoxb-1\"\ntriage_channel = \"C1\"\n", "[slack]"},
 		{"unknown key in section", "[mattermost]\nurll = \"x\"\n", "mattermost.urll"},
+		{"no secret", "[mattermost]\nurl = \"http://127.0.0.1:1\"\nbot_token = \"t\"\n", "secret is empty"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := writeConfig(t, tt.config+"\n[database]\npath = \""+filepath.Join(t.TempDir(), "s.db")+"\"\n")
+			secret := "secret = \"" + strings.Repeat("x", 32) + "\"\n"
+			if tt.name == "no secret" {
+				secret = ""
+			}
+			path := writeConfig(t, secret+tt.config+"\n[database]\npath = \""+filepath.Join(t.TempDir(), "s.db")+"\"\n")
 			code, _, stderr := runCmd(t, "", "serve", "--config", path)
 			if code != 1 || !strings.Contains(stderr, tt.want) {
 				t.Errorf("exit %d, stderr %q; want exit 1 mentioning %q", code, stderr, tt.want)

@@ -45,6 +45,10 @@ func serve(ctx context.Context, cfg Config, e env) error {
 		return errors.New("serve: no chat platform configured; set [mattermost] url or [slack] bot_token (see leitstelle.example.toml), or try `leitstelle console`")
 	}
 	logger := newLogger(e.stderr, slog.LevelInfo).With("platform", platform)
+	// Check the configuration before anything on the chat server changes.
+	if _, err := cfg.botConfig("unresolved", "", false); err != nil {
+		return err
+	}
 
 	store, where, err := openStore(cfg)
 	if err != nil {
@@ -88,6 +92,8 @@ func serveMattermost(ctx context.Context, cfg Config, store *sqlstore.Store, log
 		return err
 	}
 	bc.CommandName = res.CommandName
+	bc.ITUsers = adapter.ResolveUsers(ctx, cfg.ITUsers)
+	bc.LeadershipUsers = adapter.ResolveUsers(ctx, cfg.LeadershipUsers)
 	b, err := bot.New(bc, bot.Deps{Store: store, Platform: adapter, Logger: logger})
 	if err != nil {
 		return err
@@ -128,6 +134,12 @@ func serveSlack(ctx context.Context, cfg Config, store *sqlstore.Store, logger *
 	}
 	// Slack app manifests register ASCII command names only.
 	bc.CommandName = "/stoerung"
+	if bc.ITUsers, err = adapter.ResolveUsers(ctx, cfg.ITUsers); err != nil {
+		return err
+	}
+	if bc.LeadershipUsers, err = adapter.ResolveUsers(ctx, cfg.LeadershipUsers); err != nil {
+		return err
+	}
 	b, err := bot.New(bc, bot.Deps{Store: store, Platform: adapter, Logger: logger})
 	if err != nil {
 		return err
