@@ -527,6 +527,16 @@ func TestP1OpensCoordinationChannel(t *testing.T) {
 	if ticket := f.chat.post(inc.TriagePostID).Message.text(); !strings.Contains(ticket, "~stoerung-0001") {
 		t.Errorf("triage post does not link the channel:\n%s", ticket)
 	}
+
+	// A change keeps the link on the ticket and refreshes the pinned card.
+	f.react(itUser, inc.TriagePostID, true)
+	if ticket := f.chat.post(inc.TriagePostID).Message.text(); !strings.Contains(ticket, "~stoerung-0001") || !strings.Contains(ticket, "übernommen") {
+		t.Errorf("triage post after the claim:\n%s", ticket)
+	}
+	pinned := f.chat.post(f.chat.pins[0])
+	if pinned.Updates == 0 || !strings.Contains(pinned.Message.text(), "übernommen") || len(pinned.Message.Buttons) != 0 {
+		t.Errorf("pinned summary after the claim (%d updates):\n%s", pinned.Updates, pinned.Message.text())
+	}
 }
 
 func TestChatOutageLosesNoReport(t *testing.T) {

@@ -16,6 +16,11 @@ func (b *Bot) afterChange(ctx context.Context, inc *incident.Incident, events []
 	} else if err := b.platform.UpdatePost(ctx, b.cfg.TriageChannelID, inc.TriagePostID, b.ticketMessage(inc)); err != nil {
 		b.log.ErrorContext(ctx, "update triage post", "error", err, logIncident, inc.Number, logPost, inc.TriagePostID)
 	}
+	if inc.CoordinationPostID != "" {
+		if err := b.platform.UpdatePost(ctx, inc.CoordinationChannelID, inc.CoordinationPostID, b.coordinationSummary(inc)); err != nil {
+			b.log.WarnContext(ctx, "update coordination summary", "error", err, logIncident, inc.Number, logPost, inc.CoordinationPostID)
+		}
+	}
 
 	for _, ev := range events {
 		b.notify(ctx, inc, ev, actor)
@@ -87,7 +92,7 @@ func (b *Bot) openCoordination(ctx context.Context, inc *incident.Incident) {
 		return
 	}
 
-	updated, _, err := b.store.Update(ctx, inc.School, inc.Number, incident.SetCoordinationChannel(incident.System, ch.ID, ch.Name))
+	updated, _, err := b.store.Update(ctx, inc.School, inc.Number, incident.SetCoordinationChannel(incident.System, ch.ID, ch.Name, ch.Link))
 	if err != nil {
 		b.log.ErrorContext(ctx, "record coordination channel", "error", err, logIncident, inc.Number, logChannel, ch.ID)
 		return
@@ -95,25 +100,35 @@ func (b *Bot) openCoordination(ctx context.Context, inc *incident.Incident) {
 	*inc = *updated
 	b.log.InfoContext(ctx, "coordination channel created", logIncident, inc.Number, logChannel, ch.ID)
 
-	summary := b.ticketMessage(inc)
-	summary.Buttons = nil
-	summary.Text = b.t("coordination.summary", map[string]any{"Ref": inc.Ref()})
-	if postID, err := b.platform.Post(ctx, ch.ID, summary); err != nil {
+	if postID, err := b.platform.Post(ctx, ch.ID, b.coordinationSummary(inc)); err != nil {
 		b.log.ErrorContext(ctx, "post coordination summary", "error", err, logIncident, inc.Number, logChannel, ch.ID)
-	} else if err := b.platform.Pin(ctx, ch.ID, postID); err != nil {
-		b.log.WarnContext(ctx, "pin coordination summary", "error", err, logIncident, inc.Number, logPost, postID)
+	} else {
+		if err := b.platform.Pin(ctx, ch.ID, postID); err != nil {
+			b.log.WarnContext(ctx, "pin coordination summary", "error", err, logIncident, inc.Number, logPost, postID)
+		}
+		if err := b.store.SetCoordinationPost(ctx, inc.School, inc.Number, postID); err != nil {
+			b.log.WarnContext(ctx, "record coordination summary", "error", err, logIncident, inc.Number, logPost, postID)
+		}
+		inc.CoordinationPostID = postID
 	}
 
 	b.linkCoordination(ctx, inc, ch)
 }
 
+// coordinationSummary is the pinned card of a coordination channel: the
+// ticket without buttons, which belong in the triage channel.
+func (b *Bot) coordinationSummary(inc *incident.Incident) Message {
+	summary := b.ticketMessage(inc)
+	summary.Buttons = nil
+	summary.Text = b.t("coordination.summary", map[string]any{"Ref": inc.Ref()})
+	return summary
+}
+
 // linkCoordination announces the channel on the triage post and in the
 // leadership channel.
 func (b *Bot) linkCoordination(ctx context.Context, inc *incident.Incident, ch Channel) {
-	ticket := b.ticketMessage(inc)
-	ticket.Text = b.t("coordination.link", map[string]any{"Link": ch.Link})
 	if inc.TriagePostID != "" {
-		if err := b.platform.UpdatePost(ctx, b.cfg.TriageChannelID, inc.TriagePostID, ticket); err != nil {
+		if err := b.platform.UpdatePost(ctx, b.cfg.TriageChannelID, inc.TriagePostID, b.ticketMessage(inc)); err != nil {
 			b.log.WarnContext(ctx, "link coordination channel on ticket", "error", err, logIncident, inc.Number)
 		}
 	}
@@ -134,8 +149,7 @@ func (b *Bot) postCoordinationUpdate(ctx context.Context, inc *incident.Incident
 	}
 	text := b.t("coordination.update", map[string]any{
 		"Ref": inc.Ref(), "Actor": ev.ActorName,
-		"What":   b.t("event."+string(ev.Kind), map[string]any{"Old": ev.OldValue, "New": ev.NewValue}),
-		"Status": b.statusText(inc.Status),
+		"What": b.t("event."+string(ev.Kind), map[string]any{"Old": ev.OldValue, "New": ev.NewValue}),
 	})
 	if ev.Note != "" {
 		text += "\n> " + neutralize(oneLine(ev.Note))

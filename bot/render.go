@@ -94,6 +94,9 @@ func (b *Bot) ticketMessage(inc *incident.Incident) Message {
 	if inc.Status == incident.StatusReported {
 		m.Footer += " · " + b.t("ticket.claim_hint", nil)
 	}
+	if inc.CoordinationLink != "" {
+		m.Text = b.t("coordination.link", map[string]any{"Link": inc.CoordinationLink})
+	}
 	return m
 }
 

@@ -98,6 +98,10 @@ type Incident struct {
 
 	TriagePostID          string
 	CoordinationChannelID string
+	// CoordinationLink is the channel in the platform's markup, such as
+	// "~stoerung-0007-wlan"; CoordinationPostID is its pinned summary.
+	CoordinationLink   string
+	CoordinationPostID string
 
 	ReopenCount  int
 	Reassigned   bool

@@ -259,12 +259,12 @@ func OverridePriority(a Actor, p Priority, reason string) Change {
 }
 
 // SetCoordinationChannel records the P1 coordination channel.
-func SetCoordinationChannel(a Actor, channelID, name string) Change {
+func SetCoordinationChannel(a Actor, channelID, name, link string) Change {
 	return func(inc *Incident, now time.Time) ([]Event, error) {
 		if inc.CoordinationChannelID == channelID {
 			return nil, nil
 		}
-		inc.CoordinationChannelID = channelID
+		inc.CoordinationChannelID, inc.CoordinationLink = channelID, link
 		return []Event{newEvent(a, now, EventCoordinationChannel, "", name, "")}, nil
 	}
 }

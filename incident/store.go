@@ -36,6 +36,9 @@ type Store interface {
 	// SetTriagePost records the post that shows the incident in the triage
 	// channel. It writes no timeline event.
 	SetTriagePost(ctx context.Context, school string, number int64, postID string) error
+	// SetCoordinationPost records the pinned summary in the incident's
+	// coordination channel.
+	SetCoordinationPost(ctx context.Context, school string, number int64, postID string) error
 
 	// List returns incidents matching f, newest first.
 	List(ctx context.Context, f Filter) ([]*Incident, error)

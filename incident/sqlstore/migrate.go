@@ -23,6 +23,17 @@ var migrations = []migration{
 	{1, "create incidents, events, counters, deliveries", func(tx *gorm.DB) error {
 		return tx.Migrator().CreateTable(&incidentRow{}, &eventRow{}, &counterRow{}, &deliveryRow{})
 	}},
+	{2, "add coordination link and summary post", func(tx *gorm.DB) error {
+		for _, field := range []string{"CoordinationLink", "CoordinationPostID"} {
+			if tx.Migrator().HasColumn(&incidentRow{}, field) {
+				continue
+			}
+			if err := tx.Migrator().AddColumn(&incidentRow{}, field); err != nil {
+				return err
+			}
+		}
+		return nil
+	}},
 }
 
 // schemaMigration is the table "schema_migrations".

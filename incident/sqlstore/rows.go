@@ -32,6 +32,8 @@ type incidentRow struct {
 
 	TriagePostID          string `gorm:"size:100;not null;index"`
 	CoordinationChannelID string `gorm:"size:100;not null"`
+	CoordinationLink      string `gorm:"size:200;not null;default:''"`
+	CoordinationPostID    string `gorm:"size:100;not null;default:''"`
 
 	ReopenCount  int   `gorm:"not null"`
 	Reassigned   bool  `gorm:"not null"`
@@ -97,6 +99,7 @@ func toRow(inc *incident.Incident) *incidentRow {
 		ClaimerID: inc.ClaimerID, ClaimerName: inc.ClaimerName, ResolverID: inc.ResolverID,
 		FirstClaimer: inc.FirstClaimer, EscalatedTo: inc.EscalatedTo,
 		TriagePostID: inc.TriagePostID, CoordinationChannelID: inc.CoordinationChannelID,
+		CoordinationLink: inc.CoordinationLink, CoordinationPostID: inc.CoordinationPostID,
 		ReopenCount: inc.ReopenCount, Reassigned: inc.Reassigned, WasEscalated: inc.WasEscalated,
 		DuplicateOf: inc.DuplicateOf, ResolutionNote: inc.ResolutionNote, CloseNote: inc.CloseNote,
 		ReportedAt: inc.ReportedAt.UTC(), ClaimedAt: utc(inc.ClaimedAt), EscalatedAt: utc(inc.EscalatedAt),
@@ -119,6 +122,7 @@ func fromRow(r *incidentRow) *incident.Incident {
 		ClaimerID: r.ClaimerID, ClaimerName: r.ClaimerName, ResolverID: r.ResolverID,
 		FirstClaimer: r.FirstClaimer, EscalatedTo: r.EscalatedTo,
 		TriagePostID: r.TriagePostID, CoordinationChannelID: r.CoordinationChannelID,
+		CoordinationLink: r.CoordinationLink, CoordinationPostID: r.CoordinationPostID,
 		ReopenCount: r.ReopenCount, Reassigned: r.Reassigned, WasEscalated: r.WasEscalated,
 		DuplicateOf: r.DuplicateOf, ResolutionNote: r.ResolutionNote, CloseNote: r.CloseNote,
 		ReportedAt: r.ReportedAt.UTC(), ClaimedAt: utc(r.ClaimedAt), EscalatedAt: utc(r.EscalatedAt),

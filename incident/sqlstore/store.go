@@ -229,10 +229,20 @@ func (s *Store) Update(ctx context.Context, school string, number int64, change 
 
 // SetTriagePost implements incident.Store.
 func (s *Store) SetTriagePost(ctx context.Context, school string, number int64, postID string) error {
+	return s.setColumn(ctx, school, number, "triage_post_id", postID)
+}
+
+// SetCoordinationPost implements incident.Store.
+func (s *Store) SetCoordinationPost(ctx context.Context, school string, number int64, postID string) error {
+	return s.setColumn(ctx, school, number, "coordination_post_id", postID)
+}
+
+// setColumn sets one column of an incident that carries no event.
+func (s *Store) setColumn(ctx context.Context, school string, number int64, column, value string) error {
 	res := s.db.WithContext(ctx).Model(&incidentRow{}).
-		Where("school = ? AND number = ?", school, number).Update("triage_post_id", postID)
+		Where("school = ? AND number = ?", school, number).Update(column, value)
 	if res.Error != nil {
-		return fmt.Errorf("set triage post of #%d: %w", number, res.Error)
+		return fmt.Errorf("set %s of #%d: %w", column, number, res.Error)
 	}
 	if res.RowsAffected == 0 {
 		return incident.Errorf(incident.ENOTFOUND, "not_found", "incident #%d not found", number)

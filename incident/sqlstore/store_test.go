@@ -149,8 +149,8 @@ func TestStore_MigrateTwice(t *testing.T) {
 	if err := db.QueryRow("SELECT COUNT(*) FROM schema_migrations").Scan(&versions); err != nil {
 		t.Fatal(err)
 	}
-	if versions != 1 {
-		t.Errorf("schema_migrations rows: got %d, want 1", versions)
+	if versions != 2 {
+		t.Errorf("schema_migrations rows: got %d, want 2", versions)
 	}
 	var mode string
 	if err := db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil {
@@ -445,8 +445,8 @@ func TestStore_MigrateTwicePostgres(t *testing.T) {
 	if err := db.QueryRow("SELECT COUNT(*) FROM schema_migrations").Scan(&versions); err != nil {
 		t.Fatal(err)
 	}
-	if versions != 1 {
-		t.Errorf("schema_migrations rows: got %d, want 1", versions)
+	if versions != 2 {
+		t.Errorf("schema_migrations rows: got %d, want 2", versions)
 	}
 }
 
@@ -472,5 +472,43 @@ func TestStore_ConcurrentOpenOfNewDatabase(t *testing.T) {
 		if err != nil {
 			t.Errorf("open while others migrate: %v", err)
 		}
+	}
+}
+
+func TestStore_MigratesVersionOneDatabase(t *testing.T) {
+	s, path := mustOpen(t)
+	inc, ev := newIncident(t, "gym", "")
+	if _, _, err := s.Create(context.Background(), inc, ev); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	// Turn the file back into what version 1 left behind.
+	db, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{
+		"ALTER TABLE incidents DROP COLUMN coordination_link",
+		"ALTER TABLE incidents DROP COLUMN coordination_post_id",
+		"DELETE FROM schema_migrations WHERE version = 2",
+	} {
+		if _, err := db.Exec(stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	db.Close()
+
+	s2, err := sqlstore.Open(sqlstore.Options{DSN: path})
+	if err != nil {
+		t.Fatalf("open version 1 database: %v", err)
+	}
+	defer s2.Close()
+	if err := s2.SetCoordinationPost(context.Background(), "gym", 1, "post-42"); err != nil {
+		t.Fatalf("new column after migration: %v", err)
+	}
+	got, err := s2.Get(context.Background(), "gym", 1)
+	if err != nil || got.CoordinationPostID != "post-42" || got.Location != "Nordflügel" {
+		t.Fatalf("after migration: %+v, %v", got, err)
 	}
 }
