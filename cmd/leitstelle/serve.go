@@ -65,6 +65,38 @@ func serve(ctx context.Context, cfg Config, e env) error {
 	}
 }
 
+// chatAdapter is what serve needs of a platform adapter after its Setup.
+type chatAdapter interface {
+	bot.Platform
+	Attach(b *bot.Bot)
+	Run(ctx context.Context) error
+}
+
+// connected is what an adapter's Setup found on the chat server.
+type connected struct {
+	triageChannelID, leadershipChannelID, commandName string
+	// itUsers and leadershipUsers are the configured users as ids.
+	itUsers, leadershipUsers []string
+}
+
+// runBot creates the bot for a set-up adapter and runs both until ctx is
+// done.
+func runBot(ctx context.Context, cfg Config, store *sqlstore.Store, logger *slog.Logger, adapter chatAdapter, c connected) error {
+	bc, err := cfg.botConfig(c.triageChannelID, c.leadershipChannelID, false)
+	if err != nil {
+		return err
+	}
+	bc.CommandName = c.commandName
+	bc.ITUsers, bc.LeadershipUsers = c.itUsers, c.leadershipUsers
+	b, err := bot.New(bc, bot.Deps{Store: store, Platform: adapter, Logger: logger})
+	if err != nil {
+		return err
+	}
+	adapter.Attach(b)
+	go b.KeepPosted(ctx, repostInterval)
+	return adapter.Run(ctx)
+}
+
 func serveMattermost(ctx context.Context, cfg Config, store *sqlstore.Store, logger *slog.Logger) error {
 	mc := mattermost.DefaultConfig()
 	mc.ServerURL = cfg.Mattermost.URL
@@ -87,20 +119,11 @@ func serveMattermost(ctx context.Context, cfg Config, store *sqlstore.Store, log
 	if err != nil {
 		return err
 	}
-	bc, err := cfg.botConfig(res.TriageChannelID, res.LeadershipChannelID, false)
-	if err != nil {
-		return err
-	}
-	bc.CommandName = res.CommandName
-	bc.ITUsers = adapter.ResolveUsers(ctx, cfg.ITUsers)
-	bc.LeadershipUsers = adapter.ResolveUsers(ctx, cfg.LeadershipUsers)
-	b, err := bot.New(bc, bot.Deps{Store: store, Platform: adapter, Logger: logger})
-	if err != nil {
-		return err
-	}
-	adapter.Attach(b)
-	go b.KeepPosted(ctx, repostInterval)
-	return adapter.Run(ctx)
+	return runBot(ctx, cfg, store, logger, adapter, connected{
+		triageChannelID: res.TriageChannelID, leadershipChannelID: res.LeadershipChannelID, commandName: res.CommandName,
+		itUsers:         adapter.ResolveUsers(ctx, cfg.ITUsers),
+		leadershipUsers: adapter.ResolveUsers(ctx, cfg.LeadershipUsers),
+	})
 }
 
 func serveSlack(ctx context.Context, cfg Config, store *sqlstore.Store, logger *slog.Logger) error {
@@ -128,23 +151,13 @@ func serveSlack(ctx context.Context, cfg Config, store *sqlstore.Store, logger *
 	if err != nil {
 		return err
 	}
-	bc, err := cfg.botConfig(res.TriageChannelID, res.LeadershipChannelID, false)
-	if err != nil {
-		return err
-	}
 	// Slack app manifests register ASCII command names only.
-	bc.CommandName = "/stoerung"
-	if bc.ITUsers, err = adapter.ResolveUsers(ctx, cfg.ITUsers); err != nil {
+	c := connected{triageChannelID: res.TriageChannelID, leadershipChannelID: res.LeadershipChannelID, commandName: "/stoerung"}
+	if c.itUsers, err = adapter.ResolveUsers(ctx, cfg.ITUsers); err != nil {
 		return err
 	}
-	if bc.LeadershipUsers, err = adapter.ResolveUsers(ctx, cfg.LeadershipUsers); err != nil {
+	if c.leadershipUsers, err = adapter.ResolveUsers(ctx, cfg.LeadershipUsers); err != nil {
 		return err
 	}
-	b, err := bot.New(bc, bot.Deps{Store: store, Platform: adapter, Logger: logger})
-	if err != nil {
-		return err
-	}
-	adapter.Attach(b)
-	go b.KeepPosted(ctx, repostInterval)
-	return adapter.Run(ctx)
+	return runBot(ctx, cfg, store, logger, adapter, c)
 }
