@@ -191,7 +191,13 @@ func (b *Bot) HandleReaction(ctx context.Context, r Reaction) error {
 		if inc.ClaimerID != r.User.ID || inc.Status != incident.StatusClaimed {
 			return nil
 		}
-		_, _, err := b.applyChange(ctx, r.User, inc.Number, incident.Unclaim(b.actor(r.User)))
+		// Only a claim made by 👀 ends with its 👀; one made by button or
+		// command is released with "freigeben".
+		byReaction, err := b.claimedByReaction(ctx, inc)
+		if err != nil || !byReaction {
+			return err
+		}
+		_, _, err = b.applyChange(ctx, r.User, inc.Number, incident.Unclaim(b.actor(r.User)))
 		return err
 	}
 
@@ -264,8 +270,12 @@ func (b *Bot) ReconcileClaims(ctx context.Context, postID string, reactors []Use
 			continue
 		}
 		_, _, err := b.applyChange(ctx, u, inc.Number, incident.ClaimByReaction(b.actor(u)))
-		if err != nil && incident.ErrorCode(err) == incident.EINTERNAL {
-			return err
+		if err != nil {
+			b.log.WarnContext(ctx, "reconcile claim from reaction", "error", err, logIncident, inc.Number, logUser, u.ID)
+			if incident.ErrorCode(err) == incident.EINTERNAL {
+				return err
+			}
+			return nil
 		}
 		b.log.InfoContext(ctx, "claim reconciled from reaction", logIncident, inc.Number, logUser, u.ID)
 		return nil
@@ -294,26 +304,35 @@ func (b *Bot) releaseLostReaction(ctx context.Context, inc *incident.Incident, r
 			return nil
 		}
 	}
-	events, err := b.store.Timeline(ctx, inc.School, inc.Number)
-	if err != nil {
+	byReaction, err := b.claimedByReaction(ctx, inc)
+	if err != nil || !byReaction {
 		return err
-	}
-	var last *incident.Event
-	for i := range events {
-		if events[i].Kind == incident.EventClaimed {
-			last = &events[i]
-		}
-	}
-	if last == nil || last.Note != incident.ReactionNote {
-		return nil
 	}
 	claimer := User{ID: inc.ClaimerID, Name: inc.ClaimerName}
 	_, _, err = b.applyChange(ctx, claimer, inc.Number, incident.Unclaim(b.actor(claimer)))
-	if err != nil && incident.ErrorCode(err) == incident.EINTERNAL {
-		return err
+	if err != nil {
+		b.log.WarnContext(ctx, "release claim whose reaction is gone", "error", err, logIncident, inc.Number, logUser, claimer.ID)
+		if incident.ErrorCode(err) == incident.EINTERNAL {
+			return err
+		}
+		return nil
 	}
 	b.log.InfoContext(ctx, "claim released, its reaction is gone", logIncident, inc.Number, logUser, claimer.ID)
 	return nil
+}
+
+// claimedByReaction reports whether the last claim of inc was made by 👀.
+func (b *Bot) claimedByReaction(ctx context.Context, inc *incident.Incident) (bool, error) {
+	events, err := b.store.Timeline(ctx, inc.School, inc.Number)
+	if err != nil {
+		return false, err
+	}
+	for i := len(events) - 1; i >= 0; i-- {
+		if events[i].Kind == incident.EventClaimed {
+			return events[i].Note == incident.ReactionNote, nil
+		}
+	}
+	return false, nil
 }
 
 // wasReleased reports whether the last claim of inc was released.

@@ -37,13 +37,13 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	store, err := sqlstore.Open(sqlstore.Options{DSN: filepath.Join(t.TempDir(), "leitstelle.db")})
+	f := &fixture{t: t, chat: newRecorder(), now: time.Date(2026, 11, 30, 9, 15, 0, 0, time.UTC)}
+	store, err := sqlstore.Open(sqlstore.Options{DSN: filepath.Join(t.TempDir(), "leitstelle.db"), Now: f.clock})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-
-	f := &fixture{t: t, store: store, chat: newRecorder(), now: time.Date(2026, 11, 30, 9, 15, 0, 0, time.UTC)}
+	f.store = store
 	cfg := DefaultConfig()
 	cfg.School = "testschule"
 	cfg.TriageChannelID = triage
@@ -700,10 +700,39 @@ func TestNeutralizeBreaksMentionsImagesAndLinks(t *testing.T) {
 		{"[Moodle](http://phish.example)", "[Moodle]\u200b(http://phish.example)"},
 		{"siehe https://moodle.schule.example/login", "siehe https://moodle.schule.example/login"},
 		{"Raum (204) [Nord]", "Raum (204) [Nord]"},
+		{"[Moodle][1] ![x][2]\n[1]: http://phish.example", "[Moodle]\u200b[1] ![x]\u200b[2]\n[1]\u200b: http://phish.example"},
 	}
 	for _, tt := range tests {
 		if got := neutralize(tt.in); got != tt.want {
 			t.Errorf("neutralize(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestDuplicateNeedsAnOpenTarget(t *testing.T) {
+	f := newFixture(t)
+	f.report(teacher, "WLAN Raum 1 weg", "3", "3")
+	f.report(teacher2, "WLAN Raum 1 geht nicht", "3", "3")
+	f.command(itUser, "duplikat #2 #1")
+	if got := f.get(2); got.Status != incident.StatusDuplicate {
+		t.Fatalf("#2 after duplikat: %s", got.Status)
+	}
+	reply := f.command(itUser, "duplikat #1 #2")
+	if got := f.get(1); got.Status != incident.StatusReported {
+		t.Errorf("#1 folded into the duplicate #2: %s", got.Status)
+	}
+	if !strings.Contains(reply.Text, "nicht mehr offen") {
+		t.Errorf("reply = %q", reply.Text)
+	}
+}
+
+func TestRemovedReactionKeepsClaimByCommand(t *testing.T) {
+	f := newFixture(t)
+	inc := f.report(teacher, "Drucker Raum 5 offline", "4", "3")
+	f.command(itUser, "übernehmen #1")
+	f.react(itUser, inc.TriagePostID, true)
+	f.react(itUser, inc.TriagePostID, false)
+	if got := f.get(1); got.Status != incident.StatusClaimed {
+		t.Errorf("removing 👀 released a claim made by command: %s", got.Status)
 	}
 }

@@ -156,8 +156,14 @@ func (b *Bot) markDuplicate(ctx context.Context, u User, number int64, args stri
 	if err != nil {
 		return Reply{Text: b.t("error.duplicate_usage", map[string]any{"Command": b.cfg.CommandName})}
 	}
-	if _, err := b.store.Get(ctx, b.cfg.School, n); err != nil {
+	original, err := b.store.Get(ctx, b.cfg.School, n)
+	if err != nil {
 		return Reply{Text: b.errorText(ctx, err, map[string]any{"Ref": "#" + target})}
+	}
+	// Folding into a finished ticket would leave the problem without any
+	// open ticket.
+	if !original.Status.Open() {
+		return Reply{Text: b.t("error.duplicate_target_closed", map[string]any{"Ref": original.Ref(), "Status": b.statusText(original.Status)})}
 	}
 	return b.apply(ctx, u, number, incident.MarkDuplicate(b.actor(u), n))
 }

@@ -10,9 +10,14 @@ const zeroWidthSpace = "\u200b"
 
 // markupBreaker defuses Markdown images and links in user text: "![x](u)"
 // would make every reader's client load u, and "[text](u)" hides where a
-// link goes. A zero-width space between "]" and "(" keeps the text as
-// written but no longer forms the syntax; a bare URL stays a plain link.
-var markupBreaker = strings.NewReplacer("](", "]"+zeroWidthSpace+"(")
+// link goes; so do the reference forms "[text][1]" and "[1]: u". A
+// zero-width space after the "]" keeps the text as written but no longer
+// forms the syntax; a bare URL stays a plain link.
+var markupBreaker = strings.NewReplacer(
+	"](", "]"+zeroWidthSpace+"(",
+	"][", "]"+zeroWidthSpace+"[",
+	"]:", "]"+zeroWidthSpace+":",
+)
 
 // neutralize makes user text safe to post: an "@" that could start a mention
 // (@all, @channel, @here, @someone) gets a zero-width space after it, so no

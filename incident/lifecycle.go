@@ -200,7 +200,7 @@ func Withdraw(a Actor) Change {
 		if a.ID != inc.ReporterID {
 			return nil, Errorf(EFORBIDDEN, "withdraw_not_reporter", "%s did not report %s", a.Name, inc.Ref())
 		}
-		if inc.Status != StatusReported && inc.Status != StatusClaimed {
+		if inc.Status != StatusReported && inc.Status != StatusClaimed && inc.Status != StatusEscalated {
 			return nil, statusConflict("withdraw", inc)
 		}
 

@@ -250,3 +250,17 @@ func TestTitleOf(t *testing.T) {
 		t.Errorf("cut title %q has no ellipsis", got)
 	}
 }
+
+func TestWithdrawAllowedUntilResolved(t *testing.T) {
+	reporter := incident.Actor{ID: "u1", Name: "lehrkraft"}
+	for _, st := range []incident.Status{incident.StatusReported, incident.StatusClaimed, incident.StatusEscalated} {
+		inc := &incident.Incident{Number: 1, Status: st, ReporterID: reporter.ID}
+		if _, err := incident.Withdraw(reporter)(inc, time.Now()); err != nil || inc.Status != incident.StatusWithdrawn {
+			t.Errorf("withdraw from %s: %v, status %s", st, err, inc.Status)
+		}
+	}
+	inc := &incident.Incident{Number: 1, Status: incident.StatusResolved, ReporterID: reporter.ID}
+	if _, err := incident.Withdraw(reporter)(inc, time.Now()); incident.ErrorCode(err) != incident.ECONFLICT {
+		t.Errorf("withdraw from resolved: %v", err)
+	}
+}

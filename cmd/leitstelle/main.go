@@ -151,16 +151,16 @@ func runConsole(ctx context.Context, args []string, e env) error {
 	}
 	logger := newLogger(e.stderr, slog.LevelWarn)
 
+	// Check the configuration before a database file is created.
+	bc, err := cfg.botConfig(console.TriageChannel, console.LeadershipChannel, true)
+	if err != nil {
+		return err
+	}
 	store, where, err := openStore(cfg)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-
-	bc, err := cfg.botConfig(console.TriageChannel, console.LeadershipChannel, true)
-	if err != nil {
-		return err
-	}
 	c, err := console.New(console.Config{
 		School: cfg.School, Language: cfg.Language, User: cfg.Console.User,
 		ITUsers: cfg.ITUsers, LeadershipUsers: cfg.LeadershipUsers,

@@ -135,7 +135,7 @@ func TestCommandLineErrors(t *testing.T) {
 		{"unknown export format", []string{"export", "--db", "x.db", "--format", "xml"}, 1, "xml"},
 		{"export without database", []string{"export", "--config", writeConfig(t, "[database]\npath = \"gone.db\"\n")}, 1, "gone.db"},
 		{"export with stray argument", []string{"export", "--db", "x.db", "extra"}, 1, "extra"},
-		{"placeholder secret", []string{"console", "--config", writeConfig(t, "secret = \"replace-with-the-output-of-openssl-rand-hex-32\"\n")}, 1, "placeholder"},
+		{"placeholder secret", []string{"console", "--config", writeConfig(t, "secret = \"replace-with-the-output-of-openssl-rand-hex-32\"\n[database]\npath = \""+filepath.Join(t.TempDir(), "never.db")+"\"\n")}, 1, "placeholder"},
 		{"missing config file", []string{"console", "--config", filepath.Join(t.TempDir(), "none.toml")}, 1, "none.toml"},
 		{"unknown flag", []string{"console", "--colour"}, 1, "colour"},
 	}
@@ -255,5 +255,16 @@ func TestServeConfigErrors(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want exit 1 mentioning %q", code, stderr, tt.want)
 			}
 		})
+	}
+}
+
+func TestRejectedConfigCreatesNoDatabase(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "never.db")
+	config := writeConfig(t, "time_zone = \"Mars/Olympus\"\n[database]\npath = \""+db+"\"\n")
+	if code, _, stderr := runCmd(t, "", "console", "--config", config); code != 1 || !strings.Contains(stderr, "Mars/Olympus") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Error("a rejected configuration created the database")
 	}
 }

@@ -34,7 +34,10 @@ type Options struct {
 	// DSN is a file path for SQLite and a connection URL or key=value string
 	// for PostgreSQL.
 	DSN string
-	// Now is the clock for migration records; time.Now when nil.
+	// Now is the clock of every time the store writes: migration records,
+	// and the time a change happens, which the lifecycle stores as claimed,
+	// resolved or closed. time.Now when nil; tests give the bot and the
+	// store the same clock.
 	Now func() time.Time
 }
 
@@ -85,7 +88,9 @@ func sqliteDSN(path string) string {
 	q.Set("_foreign_keys", "on")
 	q.Set("_txlock", "immediate")
 	q.Set("_synchronous", "NORMAL")
-	return "file:" + path + "?" + q.Encode()
+	// The path goes into a URI, where "?" and "#" would end it.
+	escaped := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	return "file:" + escaped + "?" + q.Encode()
 }
 
 // Close closes the database.

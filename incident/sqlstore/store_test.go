@@ -512,3 +512,19 @@ func TestStore_MigratesVersionOneDatabase(t *testing.T) {
 		t.Fatalf("after migration: %+v, %v", got, err)
 	}
 }
+
+func TestStore_PathWithHashAndQuestionMark(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "schule#1?neu")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "leitstelle.db")
+	s, err := sqlstore.Open(sqlstore.Options{DSN: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("database not at %s: %v", path, err)
+	}
+}
