@@ -232,7 +232,7 @@ func (b *Bot) OpenTicketPosts(ctx context.Context) ([]TicketPost, error) {
 	}
 	posts := make([]TicketPost, 0, len(open))
 	for _, inc := range open {
-		if inc.TriagePostID == "" {
+		if !inc.Posted() {
 			continue
 		}
 		posts = append(posts, TicketPost{Number: inc.Number, ChannelID: b.cfg.TriageChannelID, PostID: inc.TriagePostID, ClaimerID: inc.ClaimerID})
@@ -290,7 +290,7 @@ func (b *Bot) TicketPostOf(ctx context.Context, number int64) (TicketPost, error
 	if err != nil {
 		return TicketPost{}, err
 	}
-	if inc.TriagePostID == "" {
+	if !inc.Posted() {
 		return TicketPost{}, incident.Errorf(incident.ENOTFOUND, "not_posted", "%s has no triage post yet", inc.Ref())
 	}
 	return TicketPost{Number: inc.Number, ChannelID: b.cfg.TriageChannelID, PostID: inc.TriagePostID, ClaimerID: inc.ClaimerID}, nil

@@ -736,3 +736,65 @@ func TestRemovedReactionKeepsClaimByCommand(t *testing.T) {
 		t.Errorf("removing 👀 released a claim made by command: %s", got.Status)
 	}
 }
+
+func TestChangeWhilePostingReachesTheTicket(t *testing.T) {
+	f := newFixture(t)
+	claimed := make(chan struct{})
+	f.chat.onPost = func() {
+		f.chat.onPost = nil
+		// IT claims while the ticket is on its way to the triage channel.
+		go func() {
+			f.command(itUser, "übernehmen #1")
+			close(claimed)
+		}()
+		deadline := time.Now().Add(10 * time.Second)
+		for f.get(1).Status != incident.StatusClaimed {
+			if time.Now().After(deadline) {
+				t.Error("claim not stored")
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	inc := f.report(teacher, "Beamer Raum 3 ohne Bild", "3", "3")
+	<-claimed
+	ticket := f.chat.post(f.get(inc.Number).TriagePostID).Message.text()
+	if !strings.Contains(ticket, "übernommen") || strings.Contains(ticket, "[Übernehmen]") {
+		t.Errorf("ticket does not show the claim made while posting:\n%s", ticket)
+	}
+}
+
+func TestTwoProcessesPostOneTicket(t *testing.T) {
+	f := newFixture(t)
+	second, err := New(f.bot.Config(), Deps{Store: f.store, Platform: f.chat, Now: f.clock, Logger: discardLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.chat.failPost = true
+	form := f.openForm(teacher, "")
+	if res := f.submit(teacher, form, reportValues("Server im Keller piept", "2", "3", false)); res.Error != "" {
+		t.Fatal(res.Error)
+	}
+	f.chat.mu.Lock()
+	f.chat.failPost = false
+	f.chat.onPost = func() { time.Sleep(30 * time.Millisecond) }
+	f.chat.mu.Unlock()
+
+	var wg sync.WaitGroup
+	for _, b := range []*Bot{f.bot, second} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := b.RepostMissing(context.Background()); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := len(f.chat.postsIn(triage)); n != 1 {
+		t.Errorf("two processes posted %d tickets, want 1", n)
+	}
+	if !f.get(1).Posted() {
+		t.Error("ticket not recorded as posted")
+	}
+}

@@ -11,15 +11,10 @@ import (
 // afterChange refreshes the ticket and tells the people involved what
 // happened. Failures are logged: the change itself is already stored.
 func (b *Bot) afterChange(ctx context.Context, inc *incident.Incident, events []incident.Event, actor incident.Actor) {
-	if inc.TriagePostID == "" {
+	if inc.Posted() {
+		b.refreshTicket(ctx, inc)
+	} else {
 		b.publish(ctx, inc)
-	} else if err := b.platform.UpdatePost(ctx, b.cfg.TriageChannelID, inc.TriagePostID, b.ticketMessage(inc)); err != nil {
-		b.log.ErrorContext(ctx, "update triage post", "error", err, logIncident, inc.Number, logPost, inc.TriagePostID)
-	}
-	if inc.CoordinationPostID != "" {
-		if err := b.platform.UpdatePost(ctx, inc.CoordinationChannelID, inc.CoordinationPostID, b.coordinationSummary(inc)); err != nil {
-			b.log.WarnContext(ctx, "update coordination summary", "error", err, logIncident, inc.Number, logPost, inc.CoordinationPostID)
-		}
 	}
 
 	for _, ev := range events {
@@ -30,6 +25,29 @@ func (b *Bot) afterChange(ctx context.Context, inc *incident.Incident, events []
 	}
 	if inc.Priority == incident.P1 && inc.CoordinationChannelID == "" && inc.Status.Open() {
 		b.publish(ctx, inc)
+	}
+}
+
+// refreshTicket redraws the triage post and the pinned coordination card of
+// inc from the stored state. It holds the incident's lock and reads the
+// incident again, so that of two changes in quick succession the later
+// one is drawn last, whichever finished its own update first.
+func (b *Bot) refreshTicket(ctx context.Context, inc *incident.Incident) {
+	unlock := b.lockIncident(inc.Number)
+	defer unlock()
+
+	current, err := b.store.Get(ctx, inc.School, inc.Number)
+	if err != nil {
+		b.log.ErrorContext(ctx, "reload incident to redraw its ticket", "error", err, logIncident, inc.Number)
+		return
+	}
+	if err := b.platform.UpdatePost(ctx, b.cfg.TriageChannelID, current.TriagePostID, b.ticketMessage(current)); err != nil {
+		b.log.ErrorContext(ctx, "update triage post", "error", err, logIncident, inc.Number, logPost, current.TriagePostID)
+	}
+	if current.CoordinationPostID != "" {
+		if err := b.platform.UpdatePost(ctx, current.CoordinationChannelID, current.CoordinationPostID, b.coordinationSummary(current)); err != nil {
+			b.log.WarnContext(ctx, "update coordination summary", "error", err, logIncident, inc.Number, logPost, current.CoordinationPostID)
+		}
 	}
 }
 
@@ -127,7 +145,7 @@ func (b *Bot) coordinationSummary(inc *incident.Incident) Message {
 // linkCoordination announces the channel on the triage post and in the
 // leadership channel.
 func (b *Bot) linkCoordination(ctx context.Context, inc *incident.Incident, ch Channel) {
-	if inc.TriagePostID != "" {
+	if inc.Posted() {
 		if err := b.platform.UpdatePost(ctx, b.cfg.TriageChannelID, inc.TriagePostID, b.ticketMessage(inc)); err != nil {
 			b.log.WarnContext(ctx, "link coordination channel on ticket", "error", err, logIncident, inc.Number)
 		}

@@ -24,6 +24,9 @@ type recorder struct {
 	pins       []string
 	// failPost makes Post fail while set, like a chat outage.
 	failPost bool
+	// onPost, when set, runs inside Post before it returns, outside the
+	// lock, like a slow chat server.
+	onPost func()
 }
 
 type recordedPost struct {
@@ -48,6 +51,12 @@ func newRecorder() *recorder { return &recorder{posts: map[string]*recordedPost{
 func (r *recorder) Name() string { return "test" }
 
 func (r *recorder) Post(_ context.Context, channelID string, m Message) (string, error) {
+	r.mu.Lock()
+	hook := r.onPost
+	r.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.failPost {

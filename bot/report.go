@@ -210,21 +210,66 @@ func (b *Bot) publish(ctx context.Context, inc *incident.Incident) {
 		b.log.ErrorContext(ctx, "reload incident before posting", "error", err, logIncident, inc.Number)
 		return
 	}
-	if current.TriagePostID == "" {
-		postID, err := b.platform.Post(ctx, b.cfg.TriageChannelID, b.ticketMessage(current))
-		if err != nil {
-			b.log.ErrorContext(ctx, "post ticket to triage channel, will retry", "error", err, logIncident, inc.Number, logChannel, b.cfg.TriageChannelID)
+	if !current.Posted() {
+		if current, err = b.postTicket(ctx, current); err != nil || current == nil {
 			return
 		}
-		if err := b.store.SetTriagePost(ctx, current.School, current.Number, postID); err != nil {
-			b.log.ErrorContext(ctx, "record triage post", "error", err, logIncident, inc.Number, logPost, postID)
-			return
-		}
-		current.TriagePostID = postID
 	}
 	if current.Priority == incident.P1 && current.CoordinationChannelID == "" && current.Status.Open() {
 		b.openCoordination(ctx, current)
 	}
+}
+
+// reservationTTL is how long a reservation to post a ticket holds before
+// another process may take over, as when the first one died meanwhile.
+const reservationTTL = 2 * time.Minute
+
+// postTicket posts inc to the triage channel once across all processes
+// sharing the database, and returns the incident as stored afterwards, or
+// nil when another process is posting it. The caller holds the lock.
+func (b *Bot) postTicket(ctx context.Context, inc *incident.Incident) (*incident.Incident, error) {
+	log := b.log.With(logIncident, inc.Number)
+	token, ok, err := b.store.ReserveTriagePost(ctx, inc.School, inc.Number, b.now().Add(-reservationTTL))
+	if err != nil || !ok {
+		if err != nil {
+			log.ErrorContext(ctx, "reserve posting the ticket, will retry", "error", err)
+		}
+		return nil, err
+	}
+
+	postID, err := b.platform.Post(ctx, b.cfg.TriageChannelID, b.ticketMessage(inc))
+	if err != nil {
+		log.ErrorContext(ctx, "post ticket to triage channel, will retry", "error", err, logChannel, b.cfg.TriageChannelID)
+		if _, releaseErr := b.store.FillTriagePost(ctx, inc.School, inc.Number, token, ""); releaseErr != nil {
+			log.WarnContext(ctx, "release the reservation to post, it expires by itself", "error", releaseErr)
+		}
+		return nil, err
+	}
+	filled, err := b.store.FillTriagePost(ctx, inc.School, inc.Number, token, postID)
+	if err != nil || !filled {
+		log.ErrorContext(ctx, "record triage post; the reservation was taken over, so the ticket may show twice", "error", err, logPost, postID)
+		return nil, err
+	}
+
+	// A change made while the post was on its way is not drawn on it yet.
+	current, err := b.store.Get(ctx, inc.School, inc.Number)
+	if err != nil {
+		log.ErrorContext(ctx, "reload incident after posting", "error", err)
+		return nil, err
+	}
+	if !sameTicket(inc, current) {
+		if err := b.platform.UpdatePost(ctx, b.cfg.TriageChannelID, postID, b.ticketMessage(current)); err != nil {
+			log.ErrorContext(ctx, "update triage post", "error", err, logPost, postID)
+		}
+	}
+	return current, nil
+}
+
+// sameTicket reports whether a and b draw the same triage post.
+func sameTicket(a, b *incident.Incident) bool {
+	return a.Status == b.Status && a.ClaimerID == b.ClaimerID && a.Priority == b.Priority &&
+		a.EscalatedTo == b.EscalatedTo && a.ResolutionNote == b.ResolutionNote && a.CloseNote == b.CloseNote &&
+		(a.VerifiedAt == nil) == (b.VerifiedAt == nil) && a.CoordinationLink == b.CoordinationLink
 }
 
 func (b *Bot) confirmReport(ctx context.Context, inc *incident.Incident) {
@@ -246,7 +291,7 @@ func (b *Bot) RepostMissing(ctx context.Context) error {
 		return err
 	}
 	for _, inc := range open {
-		if inc.TriagePostID == "" || (inc.Priority == incident.P1 && inc.CoordinationChannelID == "") {
+		if !inc.Posted() || (inc.Priority == incident.P1 && inc.CoordinationChannelID == "") {
 			b.publish(ctx, inc)
 		}
 	}

@@ -193,3 +193,12 @@ func TitleOf(description string) string {
 	}
 	return line
 }
+
+// PendingPost starts a TriagePostID that reserves the post while a process
+// posts it; see Store.ReserveTriagePost.
+const PendingPost = "pending:"
+
+// Posted reports whether inc's ticket is in the triage channel.
+func (inc *Incident) Posted() bool {
+	return inc.TriagePostID != "" && !strings.HasPrefix(inc.TriagePostID, PendingPost)
+}

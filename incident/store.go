@@ -1,6 +1,9 @@
 package incident
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Filter selects incidents for List. Zero fields do not filter.
 type Filter struct {
@@ -36,6 +39,15 @@ type Store interface {
 	// SetTriagePost records the post that shows the incident in the triage
 	// channel. It writes no timeline event.
 	SetTriagePost(ctx context.Context, school string, number int64, postID string) error
+	// ReserveTriagePost marks the incident's triage post as being posted
+	// by the caller, so that of several processes only one posts it. It
+	// succeeds when no post is recorded, or when an earlier reservation
+	// was made before staleBefore (its process may have died). The token
+	// goes to FillTriagePost.
+	ReserveTriagePost(ctx context.Context, school string, number int64, staleBefore time.Time) (token string, ok bool, err error)
+	// FillTriagePost replaces the caller's reservation with the post id. It
+	// reports false when the reservation was taken over meanwhile.
+	FillTriagePost(ctx context.Context, school string, number int64, token, postID string) (bool, error)
 	// SetCoordinationPost records the pinned summary in the incident's
 	// coordination channel.
 	SetCoordinationPost(ctx context.Context, school string, number int64, postID string) error

@@ -141,6 +141,15 @@ func (s *Store) Create(ctx context.Context, inc *incident.Incident, first incide
 		stored, created = fromRow(row), true
 		return nil
 	})
+	if err != nil && inc.SubmissionKey != "" {
+		// The same submission may have been stored by a concurrent
+		// transaction after this one looked (PostgreSQL reads committed
+		// rows only); then the unique key refused the insert.
+		var existing incidentRow
+		if getErr := s.db.WithContext(ctx).Where("submission_key = ?", inc.SubmissionKey).Take(&existing).Error; getErr == nil {
+			return fromRow(&existing), false, nil
+		}
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("create incident for %q: %w", inc.School, err)
 	}
@@ -235,6 +244,32 @@ func (s *Store) Update(ctx context.Context, school string, number int64, change 
 // SetTriagePost implements incident.Store.
 func (s *Store) SetTriagePost(ctx context.Context, school string, number int64, postID string) error {
 	return s.setColumn(ctx, school, number, "triage_post_id", postID)
+}
+
+// ReserveTriagePost implements incident.Store with a conditional update,
+// which one process at a time wins.
+func (s *Store) ReserveTriagePost(ctx context.Context, school string, number int64, staleBefore time.Time) (string, bool, error) {
+	token := incident.PendingPost + fmt.Sprintf("%020d", s.now().UTC().UnixNano())
+	stale := incident.PendingPost + fmt.Sprintf("%020d", staleBefore.UTC().UnixNano())
+	res := s.db.WithContext(ctx).Model(&incidentRow{}).
+		Where("school = ? AND number = ?", school, number).
+		Where("triage_post_id = '' OR (triage_post_id LIKE ? AND triage_post_id < ?)", incident.PendingPost+"%", stale).
+		Update("triage_post_id", token)
+	if res.Error != nil {
+		return "", false, fmt.Errorf("reserve triage post of #%d: %w", number, res.Error)
+	}
+	return token, res.RowsAffected == 1, nil
+}
+
+// FillTriagePost implements incident.Store.
+func (s *Store) FillTriagePost(ctx context.Context, school string, number int64, token, postID string) (bool, error) {
+	res := s.db.WithContext(ctx).Model(&incidentRow{}).
+		Where("school = ? AND number = ? AND triage_post_id = ?", school, number, token).
+		Update("triage_post_id", postID)
+	if res.Error != nil {
+		return false, fmt.Errorf("record triage post of #%d: %w", number, res.Error)
+	}
+	return res.RowsAffected == 1, nil
 }
 
 // SetCoordinationPost implements incident.Store.

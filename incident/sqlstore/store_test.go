@@ -528,3 +528,43 @@ func TestStore_PathWithHashAndQuestionMark(t *testing.T) {
 		t.Errorf("database not at %s: %v", path, err)
 	}
 }
+
+func TestStore_ConcurrentSameSubmission(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *sqlstore.Store) {
+		const n = 10
+		numbers := make(chan int64, n)
+		created := make(chan bool, n)
+		var wg sync.WaitGroup
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				inc, ev := newIncident(t, "gym", "form:same")
+				stored, isNew, err := s.Create(context.Background(), inc, ev)
+				if err != nil {
+					t.Errorf("create: %v", err)
+					return
+				}
+				numbers <- stored.Number
+				created <- isNew
+			}()
+		}
+		wg.Wait()
+		close(numbers)
+		close(created)
+		for num := range numbers {
+			if num != 1 {
+				t.Errorf("number %d, want every submission to return #1", num)
+			}
+		}
+		fresh := 0
+		for isNew := range created {
+			if isNew {
+				fresh++
+			}
+		}
+		if fresh != 1 {
+			t.Errorf("%d submissions reported as new, want 1", fresh)
+		}
+	})
+}
