@@ -717,6 +717,9 @@ func TestDuplicateNeedsAnOpenTarget(t *testing.T) {
 	if got := f.get(2); got.Status != incident.StatusDuplicate {
 		t.Fatalf("#2 after duplikat: %s", got.Status)
 	}
+	if dms := f.chat.dmsTo(teacher2.ID); len(dms) == 0 || !strings.Contains(dms[len(dms)-1].Text, "dieselbe Störung wie #1") {
+		t.Errorf("reporter of the duplicate not told: %+v", dms)
+	}
 	reply := f.command(itUser, "duplikat #1 #2")
 	if got := f.get(1); got.Status != incident.StatusReported {
 		t.Errorf("#1 folded into the duplicate #2: %s", got.Status)

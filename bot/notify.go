@@ -76,6 +76,11 @@ func (b *Bot) notify(ctx context.Context, inc *incident.Incident, ev incident.Ev
 		b.dm(ctx, inc, inc.ReporterID, actor, Message{Text: b.t("notify.closed", data)})
 	case incident.EventUnclaimed:
 		b.dm(ctx, inc, inc.ReporterID, actor, Message{Text: b.t("notify.unclaimed", data)})
+	case incident.EventWithdrawn:
+		b.dm(ctx, inc, inc.ClaimerID, actor, Message{Text: b.t("notify.withdrawn", data)})
+	case incident.EventDuplicate:
+		data["Original"] = ev.NewValue
+		b.dm(ctx, inc, inc.ReporterID, actor, Message{Text: b.t("notify.duplicate", data)})
 	}
 }
 
