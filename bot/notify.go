@@ -96,6 +96,10 @@ func (b *Bot) dm(ctx context.Context, inc *incident.Incident, userID string, act
 // openCoordination creates the P1 coordination channel with reporter,
 // claimer, IT team and leadership, pins a summary there and links it from
 // the triage post.
+//
+// NOTE: unlike the triage post, creating the channel is not reserved in
+// the database, so two processes sharing one database could each open a
+// channel for the same P1 when both retry at the same moment.
 func (b *Bot) openCoordination(ctx context.Context, inc *incident.Incident) {
 	members := []string{inc.ReporterID}
 	if inc.ClaimerID != "" {
