@@ -744,7 +744,9 @@ func TestChangeWhilePostingReachesTheTicket(t *testing.T) {
 	f := newFixture(t)
 	claimed := make(chan struct{})
 	f.chat.onPost = func() {
+		f.chat.mu.Lock()
 		f.chat.onPost = nil
+		f.chat.mu.Unlock()
 		// IT claims while the ticket is on its way to the triage channel.
 		go func() {
 			f.command(itUser, "übernehmen #1")
@@ -799,5 +801,41 @@ func TestTwoProcessesPostOneTicket(t *testing.T) {
 	}
 	if !f.get(1).Posted() {
 		t.Error("ticket not recorded as posted")
+	}
+}
+
+func TestLaterChangeIsDrawnLast(t *testing.T) {
+	f := newFixture(t)
+	f.report(teacher, "Smartboard Raum 9 kalibriert nicht", "3", "3")
+	f.command(itUser, "übernehmen #1")
+
+	reopened := make(chan struct{})
+	f.chat.mu.Lock()
+	f.chat.onUpdate = func() {
+		f.chat.mu.Lock()
+		f.chat.onUpdate = nil
+		f.chat.mu.Unlock()
+		// The reporter answers "geht noch nicht" while the resolved ticket
+		// is still being drawn.
+		go func() {
+			f.command(teacher, "geht-nicht #1")
+			close(reopened)
+		}()
+		deadline := time.Now().Add(10 * time.Second)
+		for f.get(1).Status != incident.StatusClaimed {
+			if time.Now().After(deadline) {
+				t.Error("reopen not stored")
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	f.chat.mu.Unlock()
+
+	f.command(itUser, "gelöst #1 neu kalibriert")
+	<-reopened
+	ticket := f.chat.post(f.get(1).TriagePostID).Message.text()
+	if !strings.Contains(ticket, "übernommen") || strings.Contains(ticket, "Abschließen") {
+		t.Errorf("ticket shows the older state:\n%s", ticket)
 	}
 }

@@ -27,6 +27,9 @@ type recorder struct {
 	// onPost, when set, runs inside Post before it returns, outside the
 	// lock, like a slow chat server.
 	onPost func()
+	// onUpdate, when set, runs inside UpdatePost before it records the new
+	// version, outside the lock.
+	onUpdate func()
 }
 
 type recordedPost struct {
@@ -70,6 +73,12 @@ func (r *recorder) Post(_ context.Context, channelID string, m Message) (string,
 }
 
 func (r *recorder) UpdatePost(_ context.Context, channelID, postID string, m Message) error {
+	r.mu.Lock()
+	hook := r.onUpdate
+	r.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	p, ok := r.posts[postID]
