@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/leitstelle/leitstelle/bot"
@@ -349,7 +350,7 @@ func (c *Console) notice(id string, data map[string]any) {
 
 // say prints one line of the console itself; the caller holds mu.
 func (c *Console) say(text string) {
-	fmt.Fprintf(c.out, "· %s\n", text)
+	fmt.Fprintf(c.out, "· %s\n", printable(text))
 }
 
 func (c *Console) prompt() {
@@ -369,5 +370,16 @@ func (c *Console) echo(line string, tooLong bool) {
 		fmt.Fprintln(c.out, "…")
 		return
 	}
-	fmt.Fprintln(c.out, line)
+	fmt.Fprintln(c.out, printable(line))
+}
+
+// printable replaces control characters, so that escape sequences in
+// typed or piped text cannot drive the terminal.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && r != '\t' && r != '\n' {
+			return '�'
+		}
+		return r
+	}, s)
 }

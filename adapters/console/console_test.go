@@ -198,3 +198,10 @@ func TestTicketsOfEarlierRunsKeepTheirPosts(t *testing.T) {
 		t.Errorf("two runs gave the same post id %q", byNumber[1].TriagePostID)
 	}
 }
+
+func TestEchoDropsTerminalEscapes(t *testing.T) {
+	out, _ := session(t, "/als \x1b[31mit\n")
+	if strings.Contains(out, "\x1b") {
+		t.Errorf("escape sequence echoed to the terminal: %q", out)
+	}
+}
