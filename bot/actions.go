@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/leitstelle/leitstelle/incident"
@@ -269,17 +270,24 @@ func (b *Bot) ReconcileClaims(ctx context.Context, postID string, reactors []Use
 		if !b.actor(u).IT {
 			continue
 		}
-		_, _, err := b.applyChange(ctx, u, inc.Number, incident.ClaimByReaction(b.actor(u)))
-		if err != nil {
-			b.log.WarnContext(ctx, "reconcile claim from reaction", "error", err, logIncident, inc.Number, logUser, u.ID)
-			if incident.ErrorCode(err) == incident.EINTERNAL {
-				return err
-			}
-			return nil
+		return b.applyReconciled(ctx, u, inc.Number, incident.ClaimByReaction(b.actor(u)), "claim reconciled from reaction")
+	}
+	return nil
+}
+
+// applyReconciled applies a change that reconciling missed reactions calls
+// for, and logs the outcome. A rejected change (such as a claim someone
+// else made first) is logged and dropped; only a storage failure returns.
+func (b *Bot) applyReconciled(ctx context.Context, u User, number int64, change incident.Change, done string) error {
+	_, _, err := b.applyChange(ctx, u, number, change)
+	if err != nil {
+		b.log.WarnContext(ctx, "reconcile missed reaction failed", "error", err, logIncident, number, logUser, u.ID)
+		if incident.ErrorCode(err) == incident.EINTERNAL {
+			return err
 		}
-		b.log.InfoContext(ctx, "claim reconciled from reaction", logIncident, inc.Number, logUser, u.ID)
 		return nil
 	}
+	b.log.InfoContext(ctx, done, logIncident, number, logUser, u.ID)
 	return nil
 }
 
@@ -309,45 +317,31 @@ func (b *Bot) releaseLostReaction(ctx context.Context, inc *incident.Incident, r
 		return err
 	}
 	claimer := User{ID: inc.ClaimerID, Name: inc.ClaimerName}
-	_, _, err = b.applyChange(ctx, claimer, inc.Number, incident.Unclaim(b.actor(claimer)))
-	if err != nil {
-		b.log.WarnContext(ctx, "release claim whose reaction is gone", "error", err, logIncident, inc.Number, logUser, claimer.ID)
-		if incident.ErrorCode(err) == incident.EINTERNAL {
-			return err
-		}
-		return nil
-	}
-	b.log.InfoContext(ctx, "claim released, its reaction is gone", logIncident, inc.Number, logUser, claimer.ID)
-	return nil
+	return b.applyReconciled(ctx, claimer, inc.Number, incident.Unclaim(b.actor(claimer)), "claim released, its reaction is gone")
 }
 
 // claimedByReaction reports whether the last claim of inc was made by 👀.
 func (b *Bot) claimedByReaction(ctx context.Context, inc *incident.Incident) (bool, error) {
-	events, err := b.store.Timeline(ctx, inc.School, inc.Number)
-	if err != nil {
-		return false, err
-	}
-	for i := len(events) - 1; i >= 0; i-- {
-		if events[i].Kind == incident.EventClaimed {
-			return events[i].Note == incident.ReactionNote, nil
-		}
-	}
-	return false, nil
+	last, err := b.lastEvent(ctx, inc, incident.EventClaimed)
+	return last != nil && last.Note == incident.ReactionNote, err
 }
 
 // wasReleased reports whether the last claim of inc was released.
 func (b *Bot) wasReleased(ctx context.Context, inc *incident.Incident) (bool, error) {
+	last, err := b.lastEvent(ctx, inc, incident.EventClaimed, incident.EventUnclaimed)
+	return last != nil && last.Kind == incident.EventUnclaimed, err
+}
+
+// lastEvent returns the latest event of inc of one of kinds, or nil.
+func (b *Bot) lastEvent(ctx context.Context, inc *incident.Incident, kinds ...incident.EventKind) (*incident.Event, error) {
 	events, err := b.store.Timeline(ctx, inc.School, inc.Number)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	for i := len(events) - 1; i >= 0; i-- {
-		switch events[i].Kind {
-		case incident.EventUnclaimed:
-			return true, nil
-		case incident.EventClaimed:
-			return false, nil
+		if slices.Contains(kinds, events[i].Kind) {
+			return &events[i], nil
 		}
 	}
-	return false, nil
+	return nil, nil
 }
