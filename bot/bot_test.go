@@ -593,7 +593,7 @@ func TestReconcileClaims(t *testing.T) {
 		t.Fatalf("claim of a removed 👀 kept: %s by %q", got.Status, got.ClaimerName)
 	}
 
-	// The release stands although it's 👀 is still on the post.
+	// The release remains although the IT member's 👀 is still on the post.
 	if err := f.bot.ReconcileClaims(context.Background(), inc.TriagePostID, []User{itUser}); err != nil {
 		t.Fatal(err)
 	}

@@ -56,8 +56,8 @@ func validLanguage(lang string) bool {
 }
 
 // T renders message id with data. A missing id renders as the id itself in
-// brackets, so a gap is visible instead of an empty message; the catalog
-// tests make sure no used id is missing.
+// brackets, so a gap is visible instead of an empty message. The catalog
+// tests check that no used id is missing.
 func (tr *Translator) T(id string, data map[string]any) string {
 	s, err := tr.localizer.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
 	if err != nil {

@@ -8,8 +8,8 @@ import (
 	"github.com/leitstelle/leitstelle/incident"
 )
 
-// afterChange refreshes the ticket and tells the people involved what
-// happened. Failures are logged: the change itself is already stored.
+// afterChange refreshes the ticket and notifies the people involved of
+// what happened. Failures are logged: the change itself is already stored.
 func (b *Bot) afterChange(ctx context.Context, inc *incident.Incident, events []incident.Event, actor incident.Actor) {
 	if inc.Posted() {
 		b.refreshTicket(ctx, inc)

@@ -8,11 +8,11 @@ import (
 // zeroWidthSpace breaks a mention without changing how the text looks.
 const zeroWidthSpace = "\u200b"
 
-// markupBreaker defuses Markdown images and links in user text: "![x](u)"
-// would make every reader's client load u, and "[text](u)" hides where a
-// link goes; so do the reference forms "[text][1]" and "[1]: u". A
-// zero-width space after the "]" keeps the text as written but no longer
-// forms the syntax; a bare URL stays a plain link.
+// markupBreaker defuses Markdown images and links in user text, because
+// "![x](u)" makes every reader's client load u and "[text](u)" hides where
+// a link goes, as do "[text][1]" and "[1]: u". A zero-width space after the
+// "]" keeps the text as written but breaks the syntax. A bare URL stays a
+// plain link.
 var markupBreaker = strings.NewReplacer(
 	"](", "]"+zeroWidthSpace+"(",
 	"][", "]"+zeroWidthSpace+"[",

@@ -699,7 +699,7 @@ func TestE2E_EphemeralWithPermission(t *testing.T) {
 	}
 }
 
-func TestE2E_TeamAdminBotStaysOutOfPrivateChannels(t *testing.T) {
+func TestE2E_PrivateChannelNotJoined(t *testing.T) {
 	srv := mmtest.Start(t)
 	makeTeamAdmin(t, srv)
 	secret, _, err := srv.Admin.CreateChannel(t.Context(), &model.Channel{

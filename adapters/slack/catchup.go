@@ -11,7 +11,7 @@ import (
 
 // catchUp repairs what the adapter missed while it was not connected. It
 // posts stored tickets that never reached the triage channel. For each
-// open ticket it reads the claim reactions with reactions.get; the bot
+// open ticket it reads the claim reactions with reactions.get. The bot then
 // applies the claim of the first IT member among them, or releases a claim
 // whose reaction is gone.
 func (a *Adapter) catchUp(ctx context.Context) {

@@ -70,8 +70,9 @@ type Mattermost struct {
 	Team              string `toml:"team"`
 	TriageChannel     string `toml:"triage_channel"`
 	LeadershipChannel string `toml:"leadership_channel"`
-	// ListenAddr is where the endpoints for slash commands, dialogs and
-	// buttons listen; PublicURL is how the Mattermost server reaches them.
+	// ListenAddr is the listen address of the endpoints for slash commands,
+	// dialogs and buttons. PublicURL is their base URL as the Mattermost
+	// server reaches them.
 	ListenAddr    string   `toml:"listen_addr"`
 	PublicURL     string   `toml:"public_url"`
 	CommandTokens []string `toml:"command_tokens"`

@@ -65,14 +65,16 @@ func serve(ctx context.Context, cfg Config, e env) error {
 	}
 }
 
-// chatAdapter is what serve needs of a platform adapter after its Setup.
+// chatAdapter is the part of a platform adapter that serve uses after its
+// Setup.
 type chatAdapter interface {
 	bot.Platform
 	Attach(b *bot.Bot)
 	Run(ctx context.Context) error
 }
 
-// connected is what an adapter's Setup found on the chat server.
+// connected holds the channels, command and users that an adapter's Setup
+// found on the chat server.
 type connected struct {
 	triageChannelID, leadershipChannelID, commandName string
 	// itUsers and leadershipUsers are the configured users as ids.

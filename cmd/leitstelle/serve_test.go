@@ -100,7 +100,7 @@ public_url = "http://` + addr + `"
 }
 
 // TestServeSlack starts `leitstelle serve` in Socket Mode against the fake
-// Slack Web API and asks for help through a slash command envelope.
+// Slack Web API and requests the help through a slash command envelope.
 func TestServeSlack(t *testing.T) {
 	fake := slackfake.MustStart(t, slackfake.DefaultConfig())
 	teacher := fake.AddUser(slackfake.User{Name: "lehrerin.weber"})

@@ -23,8 +23,8 @@ const (
 	Leadership = "leadership"
 )
 
-// Answers fill the report form. Category is the option's value, such as
-// "beamer".
+// Answers are the values of the report form. Category is the option's
+// value, such as "beamer".
 type Answers struct {
 	Location string
 	Category string
@@ -64,7 +64,7 @@ type Desk interface {
 	// form with a; text prefills the description.
 	Report(t *testing.T, role, text string, a Answers)
 	// Command types the report command with text (a subcommand) as role and
-	// returns the answer only role sees, or "" when there is none yet.
+	// returns the ephemeral reply to role, or "" when there is none yet.
 	Command(t *testing.T, role, text string) string
 	// React adds or removes emoji on ticket n's triage post as role. The
 	// desk lets every role see the triage channel, so that the bot's role

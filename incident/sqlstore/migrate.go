@@ -50,9 +50,9 @@ func (schemaMigration) TableName() string { return "schema_migrations" }
 const migrationLock = 0x4c656974 // "Leit"
 
 // migrate applies the steps that have not run yet. Running it twice, or in
-// two processes at once, is safe: everything runs in one transaction, which
-// holds SQLite's write lock from its start (the DSN asks for immediate
-// transactions) or, on PostgreSQL, an advisory lock.
+// two processes at once, is safe because everything runs in one
+// transaction. On SQLite it takes the write lock at its start (the DSN sets
+// immediate transactions), on PostgreSQL an advisory lock.
 func migrate(db *gorm.DB, now func() time.Time) error {
 	return db.Transaction(func(tx *gorm.DB) error {
 		if tx.Dialector.Name() == "postgres" {

@@ -142,9 +142,9 @@ func (s *Store) Create(ctx context.Context, inc *incident.Incident, first incide
 		return nil
 	})
 	if err != nil && inc.SubmissionKey != "" {
-		// The same submission may have been stored by a concurrent
-		// transaction after this one looked (PostgreSQL reads committed
-		// rows only); then the unique key refused the insert.
+		// A concurrent transaction may have stored the same submission after
+		// this one looked, because PostgreSQL reads committed rows only. The
+		// unique key then rejected this insert, so return the stored row.
 		var existing incidentRow
 		if getErr := s.db.WithContext(ctx).Where("submission_key = ?", inc.SubmissionKey).Take(&existing).Error; getErr == nil {
 			return fromRow(&existing), false, nil

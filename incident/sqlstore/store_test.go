@@ -534,6 +534,7 @@ func TestStore_ConcurrentSameSubmission(t *testing.T) {
 		const n = 10
 		numbers := make(chan int64, n)
 		created := make(chan bool, n)
+
 		var wg sync.WaitGroup
 		for range n {
 			wg.Add(1)
@@ -552,11 +553,13 @@ func TestStore_ConcurrentSameSubmission(t *testing.T) {
 		wg.Wait()
 		close(numbers)
 		close(created)
+
 		for num := range numbers {
 			if num != 1 {
 				t.Errorf("number %d, want every submission to return #1", num)
 			}
 		}
+
 		fresh := 0
 		for isNew := range created {
 			if isNew {
